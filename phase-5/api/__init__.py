@@ -1,0 +1,1 @@
+"""todo-api: REST API over tasks and series; sole producer of task events (via the outbox)."""

@@ -1,0 +1,58 @@
+"""Prometheus metrics of the API: requests by route and status, events published, outbox."""
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from fastapi import Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"]
+)
+PUBLISHED = Counter("events_published_total", "Events published through Dapr", ["topic"])
+PUBLISH_LAG = Histogram(
+    "outbox_commit_to_publish_seconds",
+    "Time from outbox commit to publish acknowledged by the sidecar",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published")
+OLDEST_AGE = Gauge("outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
+
+
+def observe_published(topic: str, created_at: datetime | None) -> None:
+    PUBLISHED.labels(topic).inc()
+    if created_at is not None:
+        PUBLISH_LAG.observe(max(0.0, (datetime.now(UTC) - created_at).total_seconds()))
+
+
+async def middleware(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    start = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    # Label by route template, never by raw path: ids would explode the series count.
+    path = getattr(route, "path", "unmatched")
+    labels = (request.method, path, str(response.status_code))
+    REQUESTS.labels(*labels).inc()
+    LATENCY.labels(*labels).observe(time.perf_counter() - start)
+    return response
+
+
+async def render(engine: AsyncEngine) -> Response:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at)) "
+                    "FROM outbox WHERE sent_at IS NULL"
+                )
+            )
+        ).one()
+    BACKLOG.set(row[0])
+    OLDEST_AGE.set(float(row[1] or 0.0))
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""Edges shared by every service: settings, logging, Dapr sidecar access, database engine."""

@@ -1,0 +1,44 @@
+"""The one settings object. Nothing else in the code base reads os.environ.
+
+Secrets are deliberately absent: they come from the Dapr secrets API at start-up
+(see `infra.sidecar.read_secret`), so they are never environment variables.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    app_id: str = "todo-api"
+    app_port: int = 8000
+    log_level: str = "INFO"
+
+    # The sidecar of this app. The Dapr SDK reads the same two variables itself.
+    dapr_http_port: int = 3500
+    dapr_grpc_port: int = 50001
+    dapr_host: str = "127.0.0.1"
+    sidecar_wait_seconds: float = 60.0
+
+    pubsub_name: str = "pubsub"
+    secret_store: str = "localsecretstore"
+    database_url_secret: str = "database-url"
+    auth_secret_name: str = "better-auth-secret"
+
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    outbox_batch_size: int = Field(default=200, ge=1, le=5000)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def dapr_http_url(self) -> str:
+        return f"http://{self.dapr_host}:{self.dapr_http_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

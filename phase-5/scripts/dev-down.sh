@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Stops the stack gracefully (SIGTERM, wait, then report anything that would not stop).
+# Keeps all data; --purge also wipes databases, Kafka logs, scheduler data and secrets.
+source "$(dirname "$0")/lib/common.sh"
+source "$P5_ROOT/scripts/lib/procs.sh"
+
+purge=0
+case "${1:-}" in --purge) purge=1 ;; "") ;; *) die "unknown option $1 (use --purge)" ;; esac
+
+for row in "${APPS[@]}"; do
+  read -r app _ <<<"$row"
+  stop_proc "$app"
+  stop_proc "$app-daprd"
+done
+stop_proc scheduler
+stop_proc placement
+stop_proc kafka 30
+stop_proc postgres 30
+left=$(ls "$RUN"/*.pid 2>/dev/null || true)
+[ -z "$left" ] || log "still registered: $left"
+if [ $purge = 1 ]; then
+  rm -rf "$STATE" "$PG_DATA"
+  log "purged $STATE and $PG_DATA"
+fi
+log "stack stopped"

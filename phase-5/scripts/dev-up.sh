@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up (installer, cached) and starts the whole stack on this machine, each piece only
+# once the previous one is healthy: PostgreSQL, Kafka, topics, placement, scheduler, then
+# every app with its own daprd sidecar. Idempotent: a second run starts only what is down.
+#   dev-up.sh            install if needed, start everything, print what runs where
+#   dev-up.sh --status   say what is up
+#   dev-up.sh --no-reload   run the API without uvicorn --reload (CI, benchmarks)
+source "$(dirname "$0")/lib/common.sh"
+source "$P5_ROOT/scripts/lib/procs.sh"
+source "$P5_ROOT/scripts/lib/stack.sh"
+
+RELOAD=1
+case "${1:-}" in
+  --status) print_status; exit 0 ;;
+  --no-reload) RELOAD=0 ;;
+  "") ;;
+  *) die "unknown option $1 (use --status or --no-reload)" ;;
+esac
+[ "${CI:-}" = true ] && RELOAD=0
+
+t0=$SECONDS
+bash "$P5_ROOT/scripts/install.sh"
+ensure_secrets
+start_postgres
+start_kafka
+ensure_topics
+start_placement
+start_scheduler
+for row in "${APPS[@]}"; do start_app $row; done
+for row in "${APPS[@]}"; do wait_app $row; done
+log "stack healthy in $((SECONDS - t0)) s"
+print_status

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything the stack needs from the package registries only (Debian, Go module
+# proxy, Maven Central, PyPI). Idempotent and cached under ~/.cache/phase5: a second run
+# is a no-op measured in seconds.
+source "$(dirname "$0")/lib/common.sh"
+here="$(dirname "$0")"
+t0=$SECONDS
+for need in curl setsid; do
+  command -v "$need" >/dev/null || die "$need is missing; apt-get install curl util-linux"
+done
+bash "$here/install-postgres.sh"
+bash "$here/install-python.sh"
+bash "$here/install-kafka.sh"
+bash "$here/install-dapr.sh"
+log "install complete in $((SECONDS - t0)) s (cache: $CACHE)"

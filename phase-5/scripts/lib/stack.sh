@@ -1,0 +1,197 @@
+# How each piece of the stack is configured, started and checked. Sourced by dev-up.sh.
+
+PG_SOCK_DIR="$(dirname "$PG_DATA")/run"
+PG_AS=()
+[ "$(id -u)" = 0 ] && PG_AS=(setpriv --reuid=postgres --regid=postgres --init-groups)
+as_pg() { "${PG_AS[@]}" "$@"; }
+
+# Random local secrets, generated once into a file outside git that only this user reads.
+# Dapr's local.file secret store serves them; nothing else receives them.
+ensure_secrets() {
+  [ -s "$SECRETS_FILE" ] && return 0
+  mkdir -p "$(dirname "$SECRETS_FILE")"
+  umask 077
+  python3 - "$SECRETS_FILE" "$PG_PORT" <<'PY'
+import json, secrets, sys
+path, port = sys.argv[1], sys.argv[2]
+pw = secrets.token_urlsafe(24)
+json.dump({
+    "database-url": f"postgresql+asyncpg://todo:{pw}@127.0.0.1:{port}/todo",
+    "dapr-state-connection": f"host=127.0.0.1 port={port} user=todo password={pw} dbname=todo",
+    "postgres-password": pw,
+    "better-auth-secret": secrets.token_urlsafe(48),
+}, open(path, "w"), indent=2)
+PY
+  log "generated local secrets in $SECRETS_FILE"
+}
+
+secret() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SECRETS_FILE" "$1"; }
+
+pg_ready() { as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+
+start_postgres() {
+  if ! is_running postgres; then
+    if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+      log "initialising PostgreSQL cluster in $PG_DATA"
+      mkdir -p "$PG_DATA" "$PG_SOCK_DIR"
+      [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$(dirname "$PG_DATA")"
+      as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+        -E UTF8 --locale=C.UTF-8 >>"$LOGS/postgres.log" 2>&1
+    fi
+    mkdir -p "$PG_SOCK_DIR"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_SOCK_DIR"
+    require_free_port postgres "$PG_PORT"
+    start_proc postgres / "${PG_AS[@]}" "$PG_BIN/postgres" -D "$PG_DATA" -p "$PG_PORT" \
+      -c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_SOCK_DIR" \
+      -c max_connections=300 -c shared_buffers=128MB -c fsync=on
+  fi
+  wait_until postgres 60 pg_ready
+  # Role and password follow the secrets file, so a regenerated file never locks us out.
+  local pw; pw=$(secret postgres-password)
+  as_pg "$PG_BIN/../bin/psql" -q -h "$PG_SOCK_DIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+    -v pw="$pw" >/dev/null <<'SQL'
+SELECT 'CREATE ROLE todo LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'todo')\gexec
+ALTER ROLE todo PASSWORD :'pw';
+SELECT 'CREATE DATABASE todo OWNER todo' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'todo')\gexec
+SQL
+}
+
+kafka_java() {
+  java -Xms128m -Xmx512m -XX:+UseG1GC -Dlog4j.configuration="file:$STATE/kafka/log4j.properties" \
+    -cp "$KAFKA_HOME/libs/*" "$@"
+}
+
+start_kafka() {
+  local dir="$STATE/kafka"
+  if ! is_running kafka; then
+    mkdir -p "$dir/data"
+    cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=12
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+PROPS
+    cat >"$dir/log4j.properties" <<'PROPS'
+log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+PROPS
+    if [ ! -f "$dir/data/meta.properties" ]; then
+      local cluster_id
+      cluster_id=$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+      kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >>"$LOGS/kafka.log" 2>&1
+    fi
+    require_free_port kafka "$KAFKA_PORT"
+    require_free_port kafka-controller "$KAFKA_CONTROLLER_PORT"
+    start_proc kafka "$dir" java -Xms128m -Xmx512m -XX:+UseG1GC \
+      -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$KAFKA_HOME/libs/*" \
+      kafka.Kafka "$dir/server.properties"
+  fi
+  wait_until kafka 90 port_in_use "$KAFKA_PORT"
+}
+
+TOPICS=(task-operations task-modifications alerts task-events-dlq updates-dlq alerts-dlq)
+
+ensure_topics() {
+  local existing missing=()
+  existing=$(kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list 2>>"$LOGS/kafka.log")
+  for t in "${TOPICS[@]}"; do grep -qx "$t" <<<"$existing" || missing+=("$t"); done
+  for t in "${missing[@]}"; do
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+      --create --if-not-exists --topic "$t" --partitions 12 --replication-factor 1 \
+      --config retention.ms=604800000 >>"$LOGS/kafka.log" 2>&1
+    log "created topic $t (12 partitions, 7 days)"
+  done
+}
+
+start_placement() {
+  if ! is_running placement; then
+    require_free_port placement "$PLACEMENT_PORT"
+    start_proc placement "$STATE" placement --port "$PLACEMENT_PORT" --listen-address 127.0.0.1 \
+      --healthz-port "$PLACEMENT_HEALTHZ_PORT" --healthz-listen-address 127.0.0.1 \
+      --metrics-port "$PLACEMENT_METRICS_PORT" --metrics-listen-address 127.0.0.1 --log-level warn
+  fi
+  wait_until placement 30 http_ok "http://127.0.0.1:$PLACEMENT_HEALTHZ_PORT/healthz"
+}
+
+start_scheduler() {
+  if ! is_running scheduler; then
+    require_free_port scheduler "$SCHEDULER_PORT"
+    require_free_port scheduler-etcd "$SCHEDULER_ETCD_CLIENT_PORT"
+    mkdir -p "$STATE/scheduler"
+    start_proc scheduler "$STATE" scheduler --port "$SCHEDULER_PORT" --listen-address 127.0.0.1 \
+      --override-broadcast-host-port "127.0.0.1:$SCHEDULER_PORT" \
+      --healthz-port "$SCHEDULER_HEALTHZ_PORT" --healthz-listen-address 127.0.0.1 \
+      --metrics-port "$SCHEDULER_METRICS_PORT" --metrics-listen-address 127.0.0.1 \
+      --etcd-data-dir "$STATE/scheduler/etcd" --etcd-client-port "$SCHEDULER_ETCD_CLIENT_PORT" \
+      --etcd-client-listen-address 127.0.0.1 \
+      --etcd-initial-cluster "dapr-scheduler-server-0=http://127.0.0.1:$SCHEDULER_ETCD_PEER_PORT" \
+      --log-level warn
+  fi
+  wait_until scheduler 60 http_ok "http://127.0.0.1:$SCHEDULER_HEALTHZ_PORT/healthz"
+}
+
+start_app() {
+  local app=$1 app_port=$2 http=$3 grpc=$4 internal=$5 metrics=$6 module=$7
+  if ! is_running "$app-daprd"; then
+    require_free_port "$app-daprd" "$http"
+    require_free_port "$app-daprd" "$grpc"
+    start_proc "$app-daprd" "$STATE" daprd --app-id "$app" --app-port "$app_port" \
+      --app-protocol http --app-channel-address 127.0.0.1 \
+      --dapr-listen-addresses 127.0.0.1 --dapr-http-port "$http" --dapr-grpc-port "$grpc" \
+      --dapr-internal-grpc-port "$internal" --dapr-internal-grpc-listen-address 127.0.0.1 \
+      --metrics-port "$metrics" --metrics-listen-address 127.0.0.1 \
+      --placement-host-address "127.0.0.1:$PLACEMENT_PORT" \
+      --scheduler-host-address "127.0.0.1:$SCHEDULER_PORT" \
+      --resources-path "$P5_ROOT/components" --config "$P5_ROOT/components/configuration.yaml" \
+      --log-as-json --log-level info
+  fi
+  if ! is_running "$app"; then
+    require_free_port "$app" "$app_port"
+    local reload=()
+    if [ "$app" = todo-api ] && [ "${RELOAD:-0}" = 1 ]; then
+      # Watch code only: tests and docs changing must not restart the API.
+      reload=(--reload)
+      for d in api infra storage recurrence; do reload+=(--reload-dir "$P5_ROOT/$d"); done
+    fi
+    start_proc "$app" "$P5_ROOT" env APP_ID="$app" APP_PORT="$app_port" \
+      DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" \
+      "$P5_ROOT/.venv/bin/uvicorn" "$module" --host 127.0.0.1 --port "$app_port" \
+      --no-access-log "${reload[@]}"
+  fi
+}
+
+wait_app() {
+  local app=$1 app_port=$2 http=$3
+  wait_until "$app-daprd" 90 http_ok "http://127.0.0.1:$http/v1.0/healthz"
+  wait_until "$app" 90 http_ok "http://127.0.0.1:$app_port/healthz"
+}
+
+print_status() {
+  printf '%-30s %-8s %-8s %s\n' PROCESS PID STATE "WHERE"
+  row() { local st=down; is_running "$1" && st=up; printf '%-30s %-8s %-8s %s\n' "$1" "$(pid_of "$1")" "$st" "$2"; }
+  row postgres "127.0.0.1:$PG_PORT (data $PG_DATA)"
+  row kafka "127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)"
+  row placement "127.0.0.1:$PLACEMENT_PORT (healthz $PLACEMENT_HEALTHZ_PORT)"
+  row scheduler "127.0.0.1:$SCHEDULER_PORT (healthz $SCHEDULER_HEALTHZ_PORT, etcd $SCHEDULER_ETCD_CLIENT_PORT)"
+  for r in "${APPS[@]}"; do
+    read -r app app_port http grpc _ metrics _ <<<"$r"
+    row "$app" "http://127.0.0.1:$app_port"
+    row "$app-daprd" "http $http, grpc $grpc, metrics $metrics"
+  done
+  printf 'logs: %s\n' "$LOGS"
+}

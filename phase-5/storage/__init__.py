@@ -1,0 +1,1 @@
+"""PostgreSQL persistence: table definitions, engine/session wiring, migrations runner."""

@@ -1,0 +1,154 @@
+"""Tables owned by the platform (Alembic migrations in `migrations/` create them).
+
+Every query is scoped by `user_id`; indexes follow the queries we run. Dapr's workflow
+state lives in its own tables (`dapr_workflow_state`), never mixed with these."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = True, default_now: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(
+            DateTime(timezone=True),
+            nullable=nullable,
+            server_default=func.now() if default_now else None,
+        ),
+    )
+
+
+class RecurringSeries(SQLModel, table=True):
+    __tablename__ = "recurring_series"
+    __table_args__ = (Index("ix_series_user_status", "user_id", "status"),)
+
+    series_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: str = Field(max_length=128)
+    title: str = Field(max_length=500)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    priority: str = Field(default="medium", max_length=16)
+    recurrence_pattern: str = Field(max_length=1000)
+    recurrence_phrase: str | None = Field(default=None, max_length=500)
+    mode: str = Field(default="fixed", max_length=32)
+    timezone: str = Field(max_length=64)
+    recurrence_start_date: datetime = Field(sa_column=Column(DateTime(timezone=False), nullable=False))
+    recurrence_end_date: datetime | None = _ts()
+    recurrence_count: int | None = None
+    lead_time_seconds: int = 900
+    reminder_offsets: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")))
+    status: str = Field(default="active", max_length=16)
+    upcoming_occurrence: datetime | None = _ts()
+    created_at: datetime | None = _ts(nullable=False, default_now=True)
+    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("series_id", "occurrence_at", name="uq_tasks_series_occurrence"),
+        Index("ix_tasks_user_status_due", "user_id", "status", "due_date", "task_id"),
+        Index("ix_tasks_user_created", "user_id", "created_at", "task_id"),
+        Index("ix_tasks_series_status", "series_id", "status"),
+    )
+
+    task_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    series_id: uuid.UUID | None = Field(default=None, foreign_key="recurring_series.series_id")
+    user_id: str = Field(max_length=128)
+    title: str = Field(max_length=500)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    priority: str = Field(default="medium", max_length=16)
+    due_date: datetime | None = _ts()
+    occurrence_at: datetime | None = _ts()
+    status: str = Field(default="pending", max_length=16)
+    is_exception: bool = False
+    is_recurring: bool = False
+    completed_at: datetime | None = _ts()
+    created_at: datetime | None = _ts(nullable=False, default_now=True)
+    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("job_name", name="uq_reminders_job_name"),
+        Index("ix_reminders_task", "task_id", "status"),
+    )
+
+    reminder_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    task_id: uuid.UUID = Field(foreign_key="tasks.task_id")
+    user_id: str = Field(max_length=128)
+    scheduled_time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    offset: str = Field(max_length=16)
+    reminder_type: str = Field(default="email", max_length=16)
+    status: str = Field(default="pending", max_length=16)
+    job_name: str = Field(max_length=200)
+    sent_at: datetime | None = _ts()
+    created_at: datetime | None = _ts(nullable=False, default_now=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """An event committed with the change it describes; the relay publishes and marks it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The relay reads unsent rows oldest first; a partial index keeps that cheap forever.
+        Index("ix_outbox_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    topic: str = Field(max_length=100)
+    event_type: str = Field(max_length=100)
+    partition_key: str = Field(max_length=128)
+    payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime | None = _ts(nullable=False, default_now=True)
+    sent_at: datetime | None = _ts()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Written in the same transaction as a consumer's effect: a redelivery hits the key."""
+
+    __tablename__ = "processed_events"
+
+    event_id: str = Field(primary_key=True, max_length=200)
+    consumer: str = Field(primary_key=True, max_length=100)
+    event_type: str | None = Field(default=None, max_length=100)
+    processed_at: datetime | None = _ts(nullable=False, default_now=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """First response to a POST with an Idempotency-Key, replayed for retries."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: str = Field(primary_key=True, max_length=128)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _ts(nullable=False, default_now=True)
+
+
+__all__ = [
+    "IdempotencyKey",
+    "OutboxRow",
+    "ProcessedEvent",
+    "RecurringSeries",
+    "Reminder",
+    "Task",
+]

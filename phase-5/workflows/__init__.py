@@ -1,0 +1,1 @@
+"""recurring-task-service: Dapr workflow definitions (deterministic) and the service around them."""
