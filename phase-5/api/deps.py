@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import user_from_token
+from infra import logging as jlog
 from infra.settings import Settings
 from infra.sidecar import Sidecar
-from infra import logging as jlog
 
 
 @dataclass
@@ -39,9 +39,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def current_user(
-    runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> str:
+def current_user(runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> str:
     user_id = user_from_token(authorization, runtime.auth_secret)
     jlog.bind(user_id=user_id)
     return user_id

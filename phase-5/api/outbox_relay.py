@@ -26,7 +26,9 @@ _CLAIM = text(
     LIMIT :limit FOR UPDATE SKIP LOCKED
     """
 )
-_MARK_SENT = text("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE event_id = ANY(:ids)")
+_MARK_SENT = text(
+    "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE event_id = ANY(:ids)"
+)
 _MARK_FAILED = text(
     "UPDATE outbox SET attempts = attempts + 1, last_error = :err WHERE event_id = :id"
 )
@@ -77,7 +79,10 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except (SidecarError, OSError, asyncpg.PostgresError) as exc:
-                log.warning("outbox relay stalled; will retry", extra={"fields": {"error": str(exc), "retry_in_s": backoff}})
+                log.warning(
+                    "outbox relay stalled; will retry",
+                    extra={"fields": {"error": str(exc), "retry_in_s": backoff}},
+                )
                 if self._listener is not None and self._listener.is_closed():
                     self._listener = None
                 await asyncio.sleep(backoff)

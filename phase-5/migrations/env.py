@@ -2,9 +2,9 @@
 so migrations use the same credentials the app got from the Dapr secrets API."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on the metadata)
-from sqlmodel import SQLModel
 
 connection = context.config.attributes.get("connection")
 if connection is None:

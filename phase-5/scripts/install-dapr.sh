@@ -37,7 +37,7 @@ build_runtime() {
 }
 
 build_cli() {
-  stamp_ok dapr "$DAPR_CLI_VERSION" && return 0
+  stamp_ok dapr "$DAPR_CLI_VERSION-pgfix" && return 0
   # `go install module@version` asks the proxy for the version list, which it refuses for
   # dapr/cli; building inside a copy of the module needs only the pinned version.
   local src="$CACHE/build/cli-$DAPR_CLI_VERSION"
@@ -45,12 +45,15 @@ build_cli() {
   # Its pinned components-contrib v1.16.3 is refused by the proxy; v1.16.1 is served and
   # builds (the CLI only uses its metadata types).
   (cd "$src" && go mod edit -replace github.com/dapr/components-contrib=github.com/dapr/components-contrib@v1.16.1)
+  # `dapr workflow list` on PostgreSQL sends a `?` placeholder that pgx rejects (syntax error
+  # at ";"); pgx wants `$1`. One-token fix applied to the build copy, never to our repo.
+  sed -i 's/WHERE key LIKE ?;/WHERE key LIKE $1;/' "$src/pkg/workflow/db/sql.go"
   log "building dapr CLI v$DAPR_CLI_VERSION"
   (cd "$src" && go build -trimpath \
     -ldflags "-s -w -X main.version=$DAPR_CLI_VERSION -X main.apiVersion=1.0 -X main.runtimeVersion=$DAPR_VERSION" \
     -o "$BIN/dapr.new" .)
   mv "$BIN/dapr.new" "$BIN/dapr"
-  echo "$DAPR_CLI_VERSION" >"$BIN/.dapr.version"
+  echo "$DAPR_CLI_VERSION-pgfix" >"$BIN/.dapr.version"
 }
 
 build_runtime

@@ -14,7 +14,9 @@ _CLAIM = text(
 )
 
 
-async def claim(session: AsyncSession, event_id: str, consumer: str, event_type: str | None) -> bool:
+async def claim(
+    session: AsyncSession, event_id: str, consumer: str, event_type: str | None
+) -> bool:
     """True the first time this consumer sees `event_id`; False for every redelivery."""
     result = await session.execute(
         _CLAIM, {"event_id": event_id, "consumer": consumer, "event_type": event_type}

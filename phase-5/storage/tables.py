@@ -45,11 +45,16 @@ class RecurringSeries(SQLModel, table=True):
     recurrence_phrase: str | None = Field(default=None, max_length=500)
     mode: str = Field(default="fixed", max_length=32)
     timezone: str = Field(max_length=64)
-    recurrence_start_date: datetime = Field(sa_column=Column(DateTime(timezone=False), nullable=False))
+    recurrence_start_date: datetime = Field(
+        sa_column=Column(DateTime(timezone=False), nullable=False)
+    )
     recurrence_end_date: datetime | None = _ts()
     recurrence_count: int | None = None
     lead_time_seconds: int = 900
-    reminder_offsets: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")))
+    reminder_offsets: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    )
     status: str = Field(default="active", max_length=16)
     upcoming_occurrence: datetime | None = _ts()
     created_at: datetime | None = _ts(nullable=False, default_now=True)

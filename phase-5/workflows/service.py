@@ -66,7 +66,10 @@ async def _consume(request: Request, raw: dict[str, Any], consumer: str) -> JSON
     jlog.bind(event_id=event.id, user_id=event.user_id)
     async with transaction(request.app.state.sessions) as session:
         first = await claim(session, event.id, consumer, event.type)
-    log.info("event consumed" if first else "duplicate event ignored", extra={"fields": {"type": event.type}})
+    log.info(
+        "event consumed" if first else "duplicate event ignored",
+        extra={"fields": {"type": event.type}},
+    )
     return JSONResponse({"status": "SUCCESS"})
 
 
@@ -95,5 +98,7 @@ async def on_job(name: str, request: Request) -> dict[str, str]:
     """Dapr Jobs callback. The job name is the idempotency key: a redelivery is a no-op."""
     async with transaction(request.app.state.sessions) as session:
         first = await claim(session, f"job:{name}", CONSUMER_JOBS, "job")
-    log.info("job delivered" if first else "duplicate job delivery", extra={"fields": {"job": name}})
+    log.info(
+        "job delivered" if first else "duplicate job delivery", extra={"fields": {"job": name}}
+    )
     return {"status": "ok"}

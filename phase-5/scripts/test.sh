@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: lint, types, then every test tier against the real stack (the pytest
+# session fixture starts it through dev-up.sh). Extra arguments go to pytest.
+source "$(dirname "$0")/lib/common.sh"
+cd "$P5_ROOT"
+bash scripts/install-python.sh
+log "ruff"; uv run --frozen ruff check .
+log "mypy"; uv run --frozen mypy .
+log "pytest"
+set +e
+uv run --frozen pytest -q -p no:cacheprovider "${@:-tests}"
+rc=$?
+set -e
+[ $rc -eq 5 ] && die "pytest collected no tests"
+exit $rc

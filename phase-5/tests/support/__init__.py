@@ -1,0 +1,1 @@
+"""Test helpers for the real stack: where things listen, how to read Kafka and the DB."""

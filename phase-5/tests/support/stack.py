@@ -1,0 +1,99 @@
+"""The stack under test, started through the same script a developer runs (dev-up.sh)."""
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jwt
+
+P5 = Path(__file__).resolve().parents[2]
+STATE = Path(os.environ.get("P5_STATE", Path.home() / ".local/state/phase5"))
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class App:
+    app_id: str
+    port: int
+    dapr_http: int
+    dapr_grpc: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def dapr_url(self) -> str:
+        return f"http://127.0.0.1:{self.dapr_http}"
+
+
+API = App("todo-api", 8000, 3500, 50001)
+ENGINE = App("recurring-task-service", 8001, 3501, 50002)
+NOTIFIER = App("notification-service", 8002, 3502, 50003)
+KAFKA = "127.0.0.1:9092"
+
+
+def run_script(name: str, *args: str, timeout: float = 1800) -> str:
+    proc = subprocess.run(
+        ["bash", str(P5 / "scripts" / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "CI": "true"},
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout + proc.stderr
+
+
+def secrets() -> dict[str, str]:
+    data: dict[str, str] = json.loads((STATE / "secrets" / "dev-secrets.json").read_text())
+    return data
+
+
+def token(user: str, lifetime: int = 3600, **overrides: Any) -> str:
+    now = int(time.time())
+    claims = {"sub": user, "iat": now, "exp": now + lifetime, **overrides}
+    return jwt.encode(claims, secrets()["better-auth-secret"], algorithm="HS256")
+
+
+def auth(user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(user)}"}
+
+
+def new_user() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}"
+
+
+def eventually(fn: Callable[[], T | None], timeout: float = 30, interval: float = 0.1) -> T:
+    """Polls fn until it returns something truthy; the readiness-polling habit, no sleeps."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value {last!r})")
+
+
+def log_files() -> list[Path]:
+    return sorted((STATE / "logs").glob("*.log"))
+
+
+def db_url() -> str:
+    return secrets()["database-url"].replace("postgresql+asyncpg://", "postgresql://")
+
+
+def query(sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(db_url(), autocommit=True) as conn:
+        rows = conn.execute(sql, params).fetchall()
+    return list(rows)
