@@ -5,6 +5,7 @@
 #   dev-up.sh            install if needed, start everything, print what runs where
 #   dev-up.sh --status   say what is up
 #   dev-up.sh --no-reload   run the API without uvicorn --reload (CI, benchmarks)
+#   dev-up.sh --restart APP  restart one app (and nothing else), e.g. after a code change
 source "$(dirname "$0")/lib/common.sh"
 source "$P5_ROOT/scripts/lib/procs.sh"
 source "$P5_ROOT/scripts/lib/stack.sh"
@@ -13,6 +14,10 @@ RELOAD=1
 case "${1:-}" in
   --status) print_status; exit 0 ;;
   --no-reload) RELOAD=0 ;;
+  --restart)
+    [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service)"
+    grep -q "^$2 " <<<"$(printf '%s\n' "${APPS[@]}")" || die "unknown app $2"
+    stop_proc "$2"; RELOAD=0 ;;
   "") ;;
   *) die "unknown option $1 (use --status or --no-reload)" ;;
 esac

@@ -5,24 +5,47 @@ PG_AS=()
 [ "$(id -u)" = 0 ] && PG_AS=(setpriv --reuid=postgres --regid=postgres --init-groups)
 as_pg() { "${PG_AS[@]}" "$@"; }
 
-# Random local secrets, generated once into a file outside git that only this user reads.
+# Random local secrets, generated into a file outside git that only this user reads, and
+# completed (never rotated) when a newer version of this script knows more keys.
 # Dapr's local.file secret store serves them; nothing else receives them.
 ensure_secrets() {
-  [ -s "$SECRETS_FILE" ] && return 0
   mkdir -p "$(dirname "$SECRETS_FILE")"
-  umask 077
-  python3 - "$SECRETS_FILE" "$PG_PORT" <<'PY'
-import json, secrets, sys
+  (umask 077 && "$P5_ROOT/.venv/bin/python" - "$SECRETS_FILE" "$PG_PORT" <<'PY'
+import base64, json, os, secrets, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 path, port = sys.argv[1], sys.argv[2]
-pw = secrets.token_urlsafe(24)
-json.dump({
-    "database-url": f"postgresql+asyncpg://todo:{pw}@127.0.0.1:{port}/todo",
-    "dapr-state-connection": f"host=127.0.0.1 port={port} user=todo password={pw} dbname=todo",
-    "postgres-password": pw,
-    "better-auth-secret": secrets.token_urlsafe(48),
-}, open(path, "w"), indent=2)
+data = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
+before = dict(data)
+pw = data.setdefault("postgres-password", secrets.token_urlsafe(24))
+data.setdefault("database-url", f"postgresql+asyncpg://todo:{pw}@127.0.0.1:{port}/todo")
+data.setdefault("dapr-state-connection", f"host=127.0.0.1 port={port} user=todo password={pw} dbname=todo")
+data.setdefault("better-auth-secret", secrets.token_urlsafe(48))
+# Local SMTP: the tests run a real SMTP server (aiosmtpd) on this port.
+data.setdefault("smtp-host", "127.0.0.1")
+data.setdefault("smtp-port", "2525")
+data.setdefault("smtp-username", "")
+data.setdefault("smtp-password", "")
+data.setdefault("smtp-from", "reminders@todo.local")
+if "vapid-private-key" not in data:
+    key = ec.generate_private_key(ec.SECP256R1())
+    data["vapid-private-key"] = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    raw = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    data["vapid-public-key"] = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    data.setdefault("vapid-subject", "mailto:reminders@todo.local")
+if data != before:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2)
+    os.replace(tmp, path)
+    print("updated", file=sys.stderr)
 PY
-  log "generated local secrets in $SECRETS_FILE"
+  ) 2>&1 | grep -q updated && log "local secrets written to $SECRETS_FILE" || true
 }
 
 secret() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SECRETS_FILE" "$1"; }
