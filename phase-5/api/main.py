@@ -9,6 +9,8 @@ from api import errors, metrics
 from api.deps import Runtime
 from api.health import router as health_router
 from api.outbox_relay import OutboxRelay
+from api.routes.recurrence import router as recurrence_router
+from api.routes.series import router as series_router
 from api.routes.tasks import router as tasks_router
 from infra import logging as jlog
 from infra.settings import get_settings
@@ -47,7 +49,8 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.middleware("http")(metrics.middleware)
     app.include_router(health_router)
-    app.include_router(tasks_router, prefix="/api/v1")
+    for router in (tasks_router, series_router, recurrence_router):
+        app.include_router(router, prefix="/api/v1")
     return app
 
 

@@ -3,8 +3,12 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from recurrence import Mode
+from storage.reminders import normalize_offsets
 
 
 class Priority(StrEnum):
@@ -13,9 +17,43 @@ class Priority(StrEnum):
     HIGH = "high"
 
 
-class TaskBase(BaseModel):
+class Scope(StrEnum):
+    THIS = "this"
+    FOLLOWING = "following"
+    ALL = "all"
+
+
+def _aware(v: datetime | None, name: str) -> datetime | None:
+    if v is not None and v.tzinfo is None:
+        raise ValueError(f"{name} needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
+    return v
+
+
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class RecurrenceIn(Strict):
+    rule: str = Field(
+        min_length=1, max_length=500, description="RRULE or a phrase like 'every Monday at 10 AM'"
+    )
+    timezone: str = Field(min_length=1, max_length=64, description="IANA zone, e.g. Europe/London")
+    mode: Mode = Mode.FIXED
+    start: datetime | None = Field(
+        default=None, description="DTSTART as local wall time in `timezone` (default: now)"
+    )
+    ends_at: datetime | None = Field(default=None, description="end date (inclusive)")
+    count: int | None = Field(default=None, ge=1, le=1000)
+    lead_time_minutes: int = Field(default=15, ge=0, le=43200)
+
+    @model_validator(mode="after")
+    def _one_end(self) -> "RecurrenceIn":
+        if self.ends_at is not None and self.count is not None:
+            raise ValueError("Give either ends_at or count, not both")
+        return self
+
+
+class TaskFields(Strict):
     title: str = Field(min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
     priority: Priority = Priority.MEDIUM
@@ -28,15 +66,53 @@ class TaskBase(BaseModel):
         return v.strip()
 
 
-class TaskCreate(TaskBase):
+class TaskCreate(TaskFields):
     due_at: datetime | None = Field(default=None, description="ISO 8601 with offset")
+    reminders: list[str] = Field(
+        default_factory=list, description='offsets before due: ["1d", "1h", "0m"]'
+    )
+    recurrence: RecurrenceIn | None = None
 
     @field_validator("due_at")
     @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("due_at needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
-        return v
+    def _due_aware(cls, v: datetime | None) -> datetime | None:
+        return _aware(v, "due_at")
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, v: list[str]) -> list[str]:
+        return normalize_offsets(v)
+
+
+class TaskUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = Field(default=None, max_length=10_000)
+    priority: Priority | None = None
+    due_at: datetime | None = None
+    reminders: list[str] | None = None
+    recurrence: RecurrenceIn | None = Field(
+        default=None, description="new rule for scope=following|all"
+    )
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("Title must not be blank")
+        return v.strip() if v else v
+
+    @field_validator("due_at")
+    @classmethod
+    def _due_aware(cls, v: datetime | None) -> datetime | None:
+        return _aware(v, "due_at")
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else normalize_offsets(v)
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
 
 
 class TaskPublic(BaseModel):
@@ -53,3 +129,47 @@ class TaskPublic(BaseModel):
     completed_at: datetime | None
     created_at: datetime | None
     updated_at: datetime | None
+
+
+class SeriesPublic(BaseModel):
+    series_id: uuid.UUID
+    title: str
+    description: str | None
+    priority: str
+    status: str
+    rrule: str
+    phrase: str | None
+    rule_description: str
+    mode: str
+    timezone: str
+    start: datetime
+    ends_at: datetime | None
+    count: int | None
+    lead_time_minutes: int
+    reminders: list[str]
+    upcoming_occurrence: datetime | None
+    next_occurrences: list[datetime]
+
+
+class TaskCreated(TaskPublic):
+    series: SeriesPublic | None = None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskPublic]
+    page: int
+    page_size: int
+    next: str | None = Field(description="URL of the next page, null on the last page")
+
+
+class PreviewIn(Strict):
+    rule: str = Field(min_length=1, max_length=500)
+    timezone: str = Field(min_length=1, max_length=64)
+    start: datetime | None = Field(default=None, description="local wall time in timezone")
+    count: int = Field(default=5, ge=1, le=100)
+
+
+class PreviewOut(BaseModel):
+    rrule: str
+    description: str
+    occurrences: list[datetime]

@@ -57,6 +57,9 @@ class RecurringSeries(SQLModel, table=True):
     )
     status: str = Field(default="active", max_length=16)
     upcoming_occurrence: datetime | None = _ts()
+    # Occurrences at or before this instant are never materialized: set on resume (no
+    # flood of the ones missed while paused) and when a pattern edit regenerates.
+    skip_until: datetime | None = _ts()
     created_at: datetime | None = _ts(nullable=False, default_now=True)
     updated_at: datetime | None = _ts(nullable=False, default_now=True)
 
@@ -101,6 +104,7 @@ class Reminder(SQLModel, table=True):
     reminder_type: str = Field(default="email", max_length=16)
     status: str = Field(default="pending", max_length=16)
     job_name: str = Field(max_length=200)
+    fired_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
     created_at: datetime | None = _ts(nullable=False, default_now=True)
 

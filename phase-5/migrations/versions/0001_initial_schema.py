@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('reminder_offsets', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('upcoming_occurrence', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('skip_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('series_id')
@@ -98,6 +99,7 @@ def upgrade() -> None:
     sa.Column('reminder_type', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('job_name', sa.String(length=200), nullable=False),
+    sa.Column('fired_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.task_id'], ),

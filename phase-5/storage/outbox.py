@@ -1,5 +1,6 @@
 """Writing events: an outbox row joins the caller's transaction, so the change and the event
-commit together or not at all. The relay (outbox_relay.py) publishes them."""
+commit together or not at all. The relay in todo-api (api/outbox_relay.py) publishes every
+committed row, whichever service wrote it."""
 
 import uuid
 from datetime import UTC, datetime
@@ -10,17 +11,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from infra.messaging import TOPIC_OF, EventType, cloud_event
 from storage.tables import OutboxRow
 
-SOURCE = "todo-api"
-
 
 def add_event(
-    session: AsyncSession, event_type: EventType, user_id: str, data: dict[str, Any]
+    session: AsyncSession,
+    event_type: EventType,
+    user_id: str,
+    data: dict[str, Any],
+    *,
+    source: str = "todo-api",
+    event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    event_id = uuid.uuid4()
+    event_id = event_id or uuid.uuid4()
     payload = cloud_event(
         event_type,
         {**data, "user_id": user_id},
-        source=SOURCE,
+        source=source,
         event_id=event_id,
         time=datetime.now(UTC),
     )

@@ -1,0 +1,32 @@
+"""Previewing a rule before saving it."""
+
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+
+from api import series_commands as sc
+from api.deps import CurrentUser
+from api.errors import Invalid
+from api.schemas import PreviewIn, PreviewOut
+from recurrence import RecurrenceError, parse_recurrence
+
+router = APIRouter(prefix="/recurrence", tags=["recurrence"])
+
+
+@router.post("/preview", response_model=PreviewOut)
+async def preview(body: PreviewIn, user_id: CurrentUser) -> PreviewOut:
+    """The first occurrence is `start` itself when it matches the rule (RFC 5545 DTSTART);
+    `start` is local wall time in `timezone`, past or future, default now."""
+    del user_id  # authenticated, but a preview touches no user data
+    try:
+        rec = parse_recurrence(
+            body.rule, timezone=body.timezone, now=sc.now_utc(), start=body.start
+        )
+        occurrences = rec.preview(body.count)
+    except RecurrenceError as exc:
+        raise Invalid(exc.field, exc.message) from exc
+    return PreviewOut(
+        rrule=rec.full_rrule,
+        description=rec.description,
+        occurrences=[o.astimezone(ZoneInfo(rec.timezone)) for o in occurrences],
+    )

@@ -1,0 +1,91 @@
+"""Materializing the instances of a series: the one write both the API (first instance) and
+the engine's activity (every later one) perform, idempotent on (series_id, occurrence_at)."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infra.messaging import EventType
+from recurrence import Mode, Recurrence
+from storage.outbox import add_event
+from storage.reminders import write_reminders
+from storage.tables import RecurringSeries, Task
+
+
+def recurrence_of(series: RecurringSeries) -> Recurrence:
+    return Recurrence(
+        rrule=series.recurrence_pattern,
+        timezone=series.timezone,
+        start=series.recurrence_start_date,
+        mode=Mode(series.mode),
+        ends_at=series.recurrence_end_date,
+        count=series.recurrence_count,
+        lead_time=timedelta(seconds=series.lead_time_seconds),
+        phrase=series.recurrence_phrase,
+    )
+
+
+def task_data(task: Task) -> dict[str, Any]:
+    """The task as events carry it (JSON-safe)."""
+
+    def iso(v: datetime | None) -> str | None:
+        return v.isoformat() if v else None
+
+    return {
+        "task_id": str(task.task_id),
+        "series_id": str(task.series_id) if task.series_id else None,
+        "title": task.title,
+        "description": task.description,
+        "priority": task.priority,
+        "due_date": iso(task.due_date),
+        "occurrence_at": iso(task.occurrence_at),
+        "status": task.status,
+        "is_exception": task.is_exception,
+        "is_recurring": task.is_recurring,
+        "completed_at": iso(task.completed_at),
+    }
+
+
+async def materialize(
+    session: AsyncSession,
+    series: RecurringSeries,
+    occurrence: datetime,
+    now: datetime,
+    *,
+    source: str,
+) -> Task | None:
+    """Creates the instance for `occurrence` with its reminders and its v1.task.created
+    event, all in the caller's transaction. None when it already exists (a retry)."""
+    stmt = (
+        insert(Task)
+        .values(
+            task_id=uuid.uuid4(),
+            series_id=series.series_id,
+            user_id=series.user_id,
+            title=series.title,
+            description=series.description,
+            priority=series.priority,
+            due_date=occurrence,
+            occurrence_at=occurrence,
+            status="pending",
+            is_exception=False,
+            is_recurring=True,
+        )
+        .on_conflict_do_nothing(constraint="uq_tasks_series_occurrence")
+        .returning(col(Task.task_id))
+    )
+    created = (await session.execute(stmt)).scalar_one_or_none()
+    if created is None:
+        return None
+    task = (await session.exec(select(Task).where(Task.task_id == created))).one()
+    await write_reminders(
+        session, task.task_id, task.user_id, task.due_date, list(series.reminder_offsets), now
+    )
+    add_event(
+        session, EventType.TASK_CREATED, task.user_id, {"task": task_data(task)}, source=source
+    )
+    return task
