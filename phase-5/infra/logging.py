@@ -47,6 +47,9 @@ def configure(level: str, service: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Third-party chatter at INFO drowns the events we care about.
-    for noisy in ("uvicorn.access", "httpx", "httpcore", "durabletask", "WorkflowRuntime"):
+    for noisy in (
+        "uvicorn.access", "httpx", "httpcore", "durabletask", "durabletask-worker",
+        "durabletask-client", "WorkflowRuntime", "DaprWorkflowClient",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger(service).info("logging configured", extra={"fields": {"service": service}})

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # Engine: thundering-herd guards for series due at the same instant.
+    materialize_rate_per_s: float = Field(default=100.0, gt=0)
+    materialize_jitter_s: float = Field(default=2.0, ge=0, le=300)
+    reconcile_on_start: bool = True
+
     @property
     def dapr_http_url(self) -> str:
         return f"http://{self.dapr_host}:{self.dapr_http_port}"

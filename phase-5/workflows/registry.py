@@ -2,10 +2,12 @@
 
 from dapr.ext.workflow import WorkflowRuntime
 
+from activities.series_round import advance_series
 from workflows.diagnostics import diagnostic_workflow, echo_activity
+from workflows.series import series_workflow
 
-WORKFLOWS = [diagnostic_workflow]
-ACTIVITIES = [echo_activity]
+WORKFLOWS = [series_workflow, diagnostic_workflow]
+ACTIVITIES = [advance_series, echo_activity]
 
 
 def build_runtime(host: str, port: int) -> WorkflowRuntime:

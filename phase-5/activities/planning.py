@@ -1,0 +1,95 @@
+"""Deciding what one round of a series does. Pure (no I/O, `now` is an argument), so the
+rules below are unit-tested on their own:
+
+- Fixed schedule: an instance is created when no instance is pending (completing the
+  current one brings the next at once) or when the lead time before it has begun.
+- Missed occurrences (the engine was down, a timer fired late): only the latest missed
+  occurrence is created, as one overdue task; the older ones are not replayed.
+- Occurrences at or before `skip_until` are never created (resume, skip, regenerate).
+- After completion: the next instance is created when nothing is pending, due per the
+  rule re-anchored at the latest completion (or at `now` when the last one was removed).
+- The series is finished when the rule has nothing left and nothing is pending."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from recurrence import Mode, Recurrence
+
+MAX_CREATES_PER_ROUND = 10
+_CATCH_UP_PAGES = 10
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """What a round reads from the database about one series."""
+
+    last_occurrence: datetime | None
+    skip_until: datetime | None
+    pending: int
+    latest_completed_at: datetime | None
+    latest_is_completed: bool
+    completed_count: int
+
+
+@dataclass
+class Plan:
+    create: list[datetime] = field(default_factory=list)
+    next_occurrence: datetime | None = None
+    wake_at: datetime | None = None
+    finished: bool = False
+
+
+def _latest_at_or_before(rec: Recurrence, first_missed: datetime, now: datetime) -> datetime:
+    latest = first_missed
+    for _ in range(_CATCH_UP_PAGES):
+        page = rec.preview(100, after=latest)
+        if not page:
+            return latest
+        for occurrence in page:
+            if occurrence > now:
+                return latest
+            latest = occurrence
+    return latest
+
+
+def plan_round(rec: Recurrence, view: SeriesView, now: datetime) -> Plan:
+    floor = max((t for t in (view.last_occurrence, view.skip_until) if t), default=None)
+    if rec.mode is Mode.AFTER_COMPLETION:
+        return _plan_after_completion(rec, view, now, floor)
+    plan = Plan()
+    pending = view.pending
+    cursor = floor or now - timedelta(minutes=1)
+    nxt = rec.next_after(cursor)
+    while nxt is not None and len(plan.create) < MAX_CREATES_PER_ROUND:
+        if nxt <= now:
+            following = rec.next_after(nxt)
+            if following is not None and following <= now:
+                nxt = _latest_at_or_before(rec, nxt, now)
+        if pending and now < nxt - rec.lead_time:
+            break
+        plan.create.append(nxt)
+        pending += 1
+        nxt = rec.next_after(nxt)
+    plan.next_occurrence = nxt
+    plan.wake_at = None if nxt is None else nxt - rec.lead_time
+    plan.finished = nxt is None and pending == 0
+    return plan
+
+
+def _plan_after_completion(
+    rec: Recurrence, view: SeriesView, now: datetime, floor: datetime | None
+) -> Plan:
+    if view.pending:
+        return Plan()  # the next due date depends on when this one is completed
+    if view.last_occurrence is None:
+        first = rec.next_after(floor or now - timedelta(minutes=1))
+        return Plan(create=[first]) if first else Plan(finished=True)
+    anchor = view.latest_completed_at if view.latest_is_completed else now
+    if view.skip_until is not None and (anchor is None or view.skip_until > anchor):
+        anchor = view.skip_until
+    nxt = rec.next_after_completion(anchor or now, completed_count=view.completed_count)
+    if nxt is not None and floor is not None and nxt <= floor:
+        nxt = rec.next_after(floor)
+    if nxt is None:
+        return Plan(finished=True)
+    return Plan(create=[nxt], next_occurrence=nxt)

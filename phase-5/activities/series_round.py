@@ -1,0 +1,122 @@
+"""`advance_series`: one round of a series in ONE transaction (throughput is bounded by
+rounds, and each activity costs a scheduler round trip). It reads the series and its
+instances (the truth), creates what is due (idempotent on (series_id, occurrence_at)),
+writes their reminders and v1.task.created events, and says what to wait for next.
+Reminder jobs are registered by the consumer of v1.task.created, from the same rows."""
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dapr.ext.workflow import WorkflowActivityContext
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import select
+
+from activities.planning import SeriesView, plan_round
+from activities.resources import resources, settings
+from infra.messaging import EventType
+from storage.db import transaction
+from storage.instances import materialize, recurrence_of
+from storage.outbox import add_event
+from storage.tables import RecurringSeries
+
+log = logging.getLogger(__name__)
+SOURCE = "recurring-task-service"
+
+
+class RoundInput(BaseModel):
+    series_id: str
+
+
+class RoundResult(BaseModel):
+    finished: bool = False
+    paused: bool = False
+    wake_at: datetime | None = None
+    next_occurrence: datetime | None = None
+    created: list[str] = []
+    reason: str = ""
+
+
+_VIEW = text(
+    """
+    SELECT max(occurrence_at) AS last_occurrence,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'completed') AS completed,
+           (array_agg(status ORDER BY occurrence_at DESC))[1] AS latest_status,
+           max(completed_at) AS latest_completed_at
+    FROM tasks WHERE series_id = :sid
+    """
+)
+
+
+def jitter(series_id: str, spread_s: float) -> timedelta:
+    """Deterministic per series: the same series always lands at the same offset, and a
+    thousand series due at one instant spread over `spread_s` seconds."""
+    if spread_s <= 0:
+        return timedelta(0)
+    h = int.from_bytes(hashlib.sha256(series_id.encode()).digest()[:4], "big")
+    return timedelta(seconds=spread_s * h / 2**32)
+
+
+async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> dict[str, Any]:
+    inp = RoundInput.model_validate(raw)
+    res = resources()
+    now = datetime.now(UTC)
+    async with transaction(res.sessions) as session:
+        series = (
+            await session.exec(
+                select(RecurringSeries)
+                .where(RecurringSeries.series_id == inp.series_id)
+                .with_for_update()
+            )
+        ).first()
+        if series is None or series.status in ("deleted", "completed"):
+            status = series.status if series else "missing"
+            return RoundResult(finished=True, reason=status).model_dump(mode="json")
+        if series.status == "paused":
+            return RoundResult(paused=True, reason="paused").model_dump(mode="json")
+        row = (await session.execute(_VIEW, {"sid": series.series_id})).one()
+        view = SeriesView(
+            last_occurrence=row.last_occurrence,
+            skip_until=series.skip_until,
+            pending=row.pending,
+            latest_completed_at=row.latest_completed_at,
+            latest_is_completed=row.latest_status == "completed",
+            completed_count=row.completed,
+        )
+        rec = recurrence_of(series)
+        plan = plan_round(rec, view, now)
+        created: list[str] = []
+        for occurrence in plan.create:
+            await res.limiter.acquire()
+            task = await materialize(session, series, occurrence, now, source=SOURCE)
+            if task is not None:
+                created.append(str(task.task_id))
+        series.upcoming_occurrence = plan.next_occurrence
+        if plan.finished:
+            series.status = "completed"
+            add_event(
+                session,
+                EventType.SERIES_UPDATED,
+                series.user_id,
+                {
+                    "series": {"series_id": str(series.series_id), "status": "completed"},
+                    "changes": ["completed"],
+                },
+                source=SOURCE,
+            )
+        series.updated_at = now
+        session.add(series)
+    wake_at = None
+    if plan.wake_at is not None:
+        wake_at = plan.wake_at + jitter(inp.series_id, settings().materialize_jitter_s)
+    result = RoundResult(
+        finished=plan.finished,
+        wake_at=wake_at,
+        next_occurrence=plan.next_occurrence,
+        created=created,
+        reason="completed" if plan.finished else "",
+    )
+    return result.model_dump(mode="json")

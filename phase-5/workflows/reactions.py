@@ -1,0 +1,139 @@
+"""What recurring-task-service does when a task or series event arrives. Each effect is
+idempotent by itself (starting a running workflow, raising a wake-up, overwriting or
+deleting a job), so a redelivered event does no harm; the event id is then recorded in
+processed_events so a duplicate is not even replayed."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from dapr.ext.workflow.aio import DaprWorkflowClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infra.events_in import IncomingEvent, PoisonMessage
+from infra.messaging import EventType
+from infra.sidecar import Sidecar
+from workflows.series import SeriesState, instance_id, series_workflow
+
+log = logging.getLogger(__name__)
+
+_CHANGE_TO_WAKE = {
+    "paused": "series_paused",
+    "resumed": "series_resumed",
+    "skipped": "occurrence_skipped",
+}
+
+
+@dataclass
+class Engine:
+    sessions: async_sessionmaker[AsyncSession]
+    sidecar: Sidecar
+    workflows: DaprWorkflowClient
+
+
+async def ensure_workflow(engine: Engine, series_id: str) -> bool:
+    """Starts the series workflow unless it is running. True if it started one."""
+    wid = instance_id(series_id)
+    state = await engine.workflows.get_workflow_state(wid, fetch_payloads=False)
+    if state is not None and state.runtime_status.name in ("RUNNING", "PENDING", "SUSPENDED"):
+        return False
+    try:
+        await engine.workflows.schedule_new_workflow(
+            series_workflow, input=SeriesState(series_id=series_id).model_dump(), instance_id=wid
+        )
+    except Exception as exc:  # a concurrent start won the race: that is the goal anyway
+        if "already exists" not in str(exc).lower():
+            raise
+        return False
+    log.info("series workflow started", extra={"fields": {"series_id": series_id}})
+    return True
+
+
+async def wake(engine: Engine, series_id: str, event_name: str) -> None:
+    """Raises a wake-up; a series whose workflow is gone gets one (self-healing)."""
+    wid = instance_id(series_id)
+    state = await engine.workflows.get_workflow_state(wid, fetch_payloads=False)
+    if state is None or state.runtime_status.name not in ("RUNNING", "PENDING", "SUSPENDED"):
+        if await _series_is_live(engine, series_id):
+            await ensure_workflow(engine, series_id)
+        return
+    await engine.workflows.raise_workflow_event(wid, event_name, data={})
+
+
+async def _series_is_live(engine: Engine, series_id: str) -> bool:
+    async with engine.sessions() as session:
+        row = (
+            await session.execute(
+                text("SELECT status FROM recurring_series WHERE series_id = :s"), {"s": series_id}
+            )
+        ).first()
+    return row is not None and row[0] in ("active", "paused")
+
+
+async def schedule_task_reminders(engine: Engine, task_id: str) -> int:
+    """Registers one job per pending reminder of the task at its absolute due time, and
+    deletes the jobs of its cancelled ones. Job names are deterministic: overwrite."""
+    async with engine.sessions() as session:
+        rows = (
+            await session.execute(
+                text(
+                    'SELECT r.job_name, r.scheduled_time, r.status, r."offset" '
+                    "FROM reminders r JOIN tasks t ON t.task_id = r.task_id "
+                    "WHERE r.task_id = :t AND r.sent_at IS NULL AND r.fired_at IS NULL"
+                ),
+                {"t": task_id},
+            )
+        ).all()
+    scheduled = 0
+    for row in rows:
+        if row.status == "pending":
+            await engine.sidecar.schedule_job(
+                row.job_name, row.scheduled_time, {"task_id": task_id, "offset": row.offset}
+            )
+            scheduled += 1
+        elif row.status == "cancelled":
+            await engine.sidecar.delete_job(row.job_name)
+    return scheduled
+
+
+async def react(engine: Engine, event: IncomingEvent) -> None:
+    data = event.data
+    task = data.get("task") if isinstance(data.get("task"), dict) else None
+    series = data.get("series") if isinstance(data.get("series"), dict) else None
+    for job in data.get("cancelled_jobs") or []:
+        await engine.sidecar.delete_job(str(job))
+    match event.type:
+        case EventType.SERIES_CREATED:
+            await ensure_workflow(engine, _id(series, "series_id"))
+        case EventType.TASK_CREATED | EventType.TASK_UPDATED:
+            await schedule_task_reminders(engine, _id(task, "task_id"))
+        case EventType.TASK_COMPLETED:
+            if task and task.get("series_id"):
+                await wake(engine, str(task["series_id"]), "instance_completed")
+        case EventType.TASK_DELETED:
+            if task and task.get("series_id"):
+                await wake(engine, str(task["series_id"]), "series_edited")
+        case EventType.SERIES_UPDATED:
+            changes = data.get("changes") or []
+            if "completed" in changes:
+                return
+            name = next(
+                (_CHANGE_TO_WAKE[c] for c in changes if c in _CHANGE_TO_WAKE), "series_edited"
+            )
+            await wake(engine, _id(series, "series_id"), name)
+        case EventType.SERIES_DELETED:
+            sid = _id(series, "series_id")
+            await wake(engine, sid, "series_deleted")
+        case _:
+            log.info("event type ignored", extra={"fields": {"type": event.type}})
+
+
+def _id(obj: dict[str, Any] | None, key: str) -> str:
+    value = (obj or {}).get(key)
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError as exc:
+        raise PoisonMessage(f"event lacks a valid {key}") from exc
