@@ -25,7 +25,7 @@ def user_from_token(authorization: str | None, secret: str) -> str:
     except jwt.InvalidTokenError as exc:
         raise Unauthorized("Token is invalid.") from exc
     sub, iat, exp = claims.get("sub"), claims.get("iat"), claims.get("exp")
-    if not isinstance(sub, str) or not sub or len(sub) > 128:
+    if not isinstance(sub, str) or not sub or len(sub) > 128 or not sub.isprintable():
         raise Unauthorized("Token subject is invalid.")
     if not isinstance(iat, int | float) or not isinstance(exp, int | float):
         raise Unauthorized("Token times are invalid.")

@@ -39,11 +39,12 @@ async def once(
     """Runs `handler` once per (user, key); later calls replay its stored response."""
     if key is None:
         return JSONResponse(jsonable_encoder(await handler()), status)
-    if not key.strip():
-        raise Invalid("Idempotency-Key", "Idempotency-Key must not be blank")
+    if not key.strip() or not key.isprintable():
+        raise Invalid("Idempotency-Key", "Idempotency-Key must be printable text, not blank")
     fingerprint = _fingerprint(path, body)
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{user_id}\x00{key}"}
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+        {"k": f"{len(user_id)}:{user_id}:{key}"},
     )
     row = (
         await session.execute(

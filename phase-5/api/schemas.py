@@ -29,8 +29,27 @@ def _aware(v: datetime | None, name: str) -> datetime | None:
     return v
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
+    """Unknown fields are errors; so is a NUL character, which PostgreSQL cannot store."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("Text must not contain NUL (\\u0000) characters")
+        return data
 
 
 class RecurrenceIn(Strict):
@@ -110,6 +129,13 @@ class TaskUpdate(Strict):
     @classmethod
     def _offsets(cls, v: list[str] | None) -> list[str] | None:
         return None if v is None else normalize_offsets(v)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> "TaskUpdate":
+        for name in ("title", "priority", "due_at", "reminders", "recurrence"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)

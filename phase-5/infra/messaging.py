@@ -76,3 +76,8 @@ def cloud_event(
         "datacontenttype": "application/json",
         "data": data,
     }
+
+
+# notification-service parks a channel delivery that exhausted its retries in alerts-dlq as
+# this event: CloudEvent id "<reminder_id>.<channel>", partition key user_id (events.md).
+REMINDER_DELIVERY_FAILED = "v1.reminder.delivery_failed"

@@ -1,0 +1,79 @@
+"""The rules of one series round (activities/planning.py), on plain values."""
+
+from datetime import UTC, datetime, timedelta
+
+from activities.planning import SeriesView, plan_round
+from recurrence import Mode, parse_recurrence
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
+
+
+def daily_9am(mode: Mode = Mode.FIXED, count: int | None = None):  # type: ignore[no-untyped-def]
+    return parse_recurrence(
+        "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone="UTC", now=NOW - timedelta(days=10),
+        start=datetime(2026, 2, 20, 9, 0), mode=mode, count=count,
+    )
+
+
+def view(**kw):  # type: ignore[no-untyped-def]
+    base = dict(last_occurrence=None, skip_until=None, pending=0, latest_completed_at=None,
+                latest_is_completed=False, completed_count=0)
+    base.update(kw)
+    return SeriesView(**base)
+
+
+def at(day: int, hour: int = 9) -> datetime:
+    return datetime(2026, 3, day, hour, 0, tzinfo=UTC)
+
+
+def test_completion_brings_the_next_instance_at_once() -> None:
+    plan = plan_round(daily_9am(), view(last_occurrence=at(2), pending=0), NOW)
+    assert plan.create == [at(3)]
+    assert plan.next_occurrence == at(4)
+    assert plan.wake_at == at(4) - timedelta(minutes=15)
+    assert not plan.finished
+
+
+def test_pending_instance_waits_for_the_lead_time() -> None:
+    plan = plan_round(daily_9am(), view(last_occurrence=at(3), pending=1), NOW)
+    assert plan.create == []
+    assert plan.wake_at == at(4) - timedelta(minutes=15)
+
+
+def test_lead_time_reached_creates_even_with_one_pending() -> None:
+    now = at(4) - timedelta(minutes=10)
+    plan = plan_round(daily_9am(), view(last_occurrence=at(3), pending=1), now)
+    assert plan.create == [at(4)]
+
+
+def test_only_the_latest_missed_occurrence_is_created_after_downtime() -> None:
+    # Last instance was Feb 25; the engine was down until Mar 2 12:00.
+    plan = plan_round(daily_9am(), view(last_occurrence=at(25, 9).replace(month=2), pending=1), NOW)
+    assert plan.create == [at(2)], "one overdue task, not five"
+    assert plan.next_occurrence == at(3)
+
+
+def test_resume_skips_what_was_missed_while_paused() -> None:
+    plan = plan_round(
+        daily_9am(), view(last_occurrence=at(25, 9).replace(month=2), skip_until=NOW, pending=0), NOW
+    )
+    assert plan.create == [at(3)]
+
+
+def test_series_finishes_when_count_is_reached_and_nothing_is_pending() -> None:
+    rec = daily_9am(count=3)  # Feb 20, 21, 22
+    last = datetime(2026, 2, 22, 9, 0, tzinfo=UTC)
+    assert plan_round(rec, view(last_occurrence=last, pending=1), NOW).finished is False
+    done = plan_round(rec, view(last_occurrence=last, pending=0), NOW)
+    assert done.finished and done.create == [] and done.wake_at is None
+
+
+def test_after_completion_waits_for_completion_then_counts_from_it() -> None:
+    rec = parse_recurrence("every 3 days", timezone="UTC", now=NOW, start=datetime(2026, 3, 2, 9, 0),
+                           mode=Mode.AFTER_COMPLETION)
+    waiting = plan_round(rec, view(last_occurrence=at(2), pending=1), NOW)
+    assert waiting.create == [] and waiting.wake_at is None and not waiting.finished
+    completed = at(3, 18)
+    plan = plan_round(rec, view(last_occurrence=at(2), pending=0, latest_completed_at=completed,
+                                latest_is_completed=True, completed_count=1), completed)
+    assert plan.create == [at(6)], "3 days after the Tuesday completion, at the series' 09:00"
