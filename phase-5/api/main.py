@@ -50,7 +50,7 @@ def create_app() -> FastAPI:
     app.middleware("http")(metrics.middleware)
     app.include_router(health_router)
     for router in (tasks_router, series_router, recurrence_router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router)
     return app
 
 

@@ -57,7 +57,10 @@ class RecurrenceIn(Strict):
         min_length=1, max_length=500, description="RRULE or a phrase like 'every Monday at 10 AM'"
     )
     timezone: str = Field(min_length=1, max_length=64, description="IANA zone, e.g. Europe/London")
-    mode: Mode = Mode.FIXED
+    mode: Mode | None = Field(
+        default=None,
+        description="fixed | after_completion; default: what the phrase says, else fixed",
+    )
     start: datetime | None = Field(
         default=None, description="DTSTART as local wall time in `timezone` (default: now)"
     )

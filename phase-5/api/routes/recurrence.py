@@ -7,10 +7,11 @@ from fastapi import APIRouter
 from api import series_commands as sc
 from api.deps import CurrentUser
 from api.errors import Invalid
+from api.routes import API_V1
 from api.schemas import PreviewIn, PreviewOut
 from recurrence import RecurrenceError, parse_recurrence
 
-router = APIRouter(prefix="/recurrence", tags=["recurrence"])
+router = APIRouter(prefix=f"{API_V1}/recurrence", tags=["recurrence"])
 
 
 @router.post("/preview", response_model=PreviewOut)

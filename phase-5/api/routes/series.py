@@ -11,12 +11,13 @@ from api import series_commands as sc
 from api.deps import CurrentUser, SessionDep
 from api.errors import Conflict
 from api.idempotency import IdempotencyKey, once
+from api.routes import API_V1
 from api.schemas import SeriesPublic
 from infra.messaging import EventType
 from storage.outbox import add_event
 from storage.tables import RecurringSeries
 
-router = APIRouter(prefix="/series", tags=["series"])
+router = APIRouter(prefix=f"{API_V1}/series", tags=["series"])
 
 
 @router.get("/{series_id}", response_model=SeriesPublic)

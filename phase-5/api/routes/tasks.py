@@ -15,6 +15,7 @@ from api import series_commands as sc
 from api.deps import CurrentUser, RuntimeDep, SessionDep
 from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import IdempotencyKey, once
+from api.routes import API_V1
 from api.schemas import Scope, TaskCreate, TaskCreated, TaskPage, TaskPublic, TaskUpdate
 from infra.messaging import EventType
 from recurrence import Recurrence
@@ -23,7 +24,7 @@ from storage.outbox import add_event
 from storage.reminders import cancel_reminders, write_reminders
 from storage.tables import RecurringSeries, Task
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(prefix=f"{API_V1}/tasks", tags=["tasks"])
 MAX_PAGE_SIZE = 50
 
 
