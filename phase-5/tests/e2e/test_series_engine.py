@@ -71,8 +71,9 @@ def test_instance_is_created_at_lead_time_with_its_reminder_job(api: httpx.Clien
     rule = f"FREQ=DAILY;BYHOUR={m1.hour};BYMINUTE={m1.minute},{m2.minute}"
     if m2.hour != m1.hour:
         rule = f"FREQ=DAILY;BYHOUR={m1.hour},{m2.hour};BYMINUTE={m1.minute},{m2.minute}"
-    first = _create(api, user, "Standup", rule=rule, timezone="UTC", lead_time_minutes=1,
-                    reminders=["0m"])
+    first = _create(
+        api, user, "Standup", rule=rule, timezone="UTC", lead_time_minutes=1, reminders=["0m"]
+    )
     first_due = datetime.fromisoformat(first["due_date"])
     assert first_due == m1.replace(second=0, microsecond=0)
     job = eventually(lambda: _job(f"reminder-{first['task_id']}-0m"), timeout=20)
@@ -98,8 +99,12 @@ def test_editing_one_occurrence_changes_only_that_one(api: httpx.Client) -> None
     first = _create(api, user, "Team standup", rule="daily", timezone="UTC")
     sid = first["series_id"]
     eventually(lambda: _running(sid), timeout=30)
-    r = api.patch(f"/tasks/{first['task_id']}", params={"scope": "this"},
-                  json={"title": "Standup (moved to Zoom)"}, headers=auth(user))
+    r = api.patch(
+        f"/tasks/{first['task_id']}",
+        params={"scope": "this"},
+        json={"title": "Standup (moved to Zoom)"},
+        headers=auth(user),
+    )
     assert r.status_code == 200 and r.json()["is_exception"] is True
     api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user))
     nxt = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
@@ -113,8 +118,9 @@ def test_deleting_the_series_removes_pending_keeps_history_and_stops_everything(
 ) -> None:
     user = new_user()
     soon = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")
-    first = _create(api, user, "Stretch", rule=f"every day at {soon}", timezone="UTC",
-                    reminders=["1h", "0m"])
+    first = _create(
+        api, user, "Stretch", rule=f"every day at {soon}", timezone="UTC", reminders=["1h", "0m"]
+    )
     sid = first["series_id"]
     eventually(lambda: _running(sid), timeout=30)
     api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user))
@@ -122,14 +128,19 @@ def test_deleting_the_series_removes_pending_keeps_history_and_stops_everything(
     jobs = [f"reminder-{pending[0]['task_id']}-1h", f"reminder-{pending[0]['task_id']}-0m"]
     eventually(lambda: all(_job(j) for j in jobs), timeout=20)
 
-    r = api.delete(f"/tasks/{pending[0]['task_id']}", params={"scope": "all", "confirm": "true"},
-                   headers=auth(user))
+    r = api.delete(
+        f"/tasks/{pending[0]['task_id']}",
+        params={"scope": "all", "confirm": "true"},
+        headers=auth(user),
+    )
     assert r.status_code == 204
     assert _tasks(api, user, status="pending") == []
     assert [t["task_id"] for t in _tasks(api, user, status="completed")] == [first["task_id"]]
     eventually(lambda: not any(_job(j) for j in jobs), timeout=20)
-    eventually(lambda: _workflow_status(sid) not in (WorkflowStatus.RUNNING, WorkflowStatus.PENDING),
-               timeout=20)
+    eventually(
+        lambda: _workflow_status(sid) not in (WorkflowStatus.RUNNING, WorkflowStatus.PENDING),
+        timeout=20,
+    )
     assert api.get(f"/series/{sid}", headers=auth(user)).json()["status"] == "deleted"
 
 
@@ -142,8 +153,10 @@ def test_series_ends_after_its_last_occurrence(api: httpx.Client) -> None:
     last = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
     assert len(last) == 1
     api.post(f"/tasks/{last[0]['task_id']}/complete", headers=auth(user))
-    eventually(lambda: api.get(f"/series/{sid}", headers=auth(user)).json()["status"] == "completed",
-               timeout=15)
+    eventually(
+        lambda: api.get(f"/series/{sid}", headers=auth(user)).json()["status"] == "completed",
+        timeout=15,
+    )
     assert _tasks(api, user, status="pending") == []
     assert len(_tasks(api, user, status="completed")) == 2
     eventually(lambda: _workflow_status(sid) == WorkflowStatus.COMPLETED, timeout=15)
@@ -182,8 +195,12 @@ def test_dapr_cli_lists_series_workflows(api: httpx.Client) -> None:
     first = _create(api, user, "Listed", rule="weekly", timezone="UTC")
     sid = first["series_id"]
     eventually(lambda: _running(sid), timeout=30)
-    out = subprocess.run(["bash", str(P5 / "scripts/workflows.sh"), "list", "-o", "json"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        ["bash", str(P5 / "scripts/workflows.sh"), "list", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     listed = {w["instanceID"]: w for w in json.loads(out.stdout)}
     assert listed[f"series-{sid}"]["name"] == "series_workflow"

@@ -22,6 +22,7 @@ def _error(r: httpx.Response, status: int) -> dict[str, object]:
 
 # --- authentication -----------------------------------------------------------------
 
+
 def _raw_token(claims: dict[str, object], key: str | None = None, alg: str = "HS256") -> str:
     return jwt.encode(claims, key or secrets()["better-auth-secret"], algorithm=alg)
 
@@ -31,13 +32,23 @@ def _raw_token(claims: dict[str, object], key: str | None = None, alg: str = "HS
     [
         lambda now: None,
         lambda now: _raw_token({"sub": "u", "iat": now - 7200, "exp": now - 3600}),
-        lambda now: _raw_token({"sub": "u", "iat": now, "exp": now + 600}, key="wrong-key-0123456789abcdef0123456789"),
+        lambda now: _raw_token(
+            {"sub": "u", "iat": now, "exp": now + 600}, key="wrong-key-0123456789abcdef0123456789"
+        ),
         lambda now: _raw_token({"sub": "u", "iat": now, "exp": now + 7200}),
         lambda now: _raw_token({"sub": "u", "iat": now}),
         lambda now: jwt.encode({"sub": "u", "iat": now, "exp": now + 60}, None, algorithm="none"),
         lambda now: "x" * 5000,
     ],
-    ids=["missing", "expired", "wrong-signature", "over-one-hour", "no-exp", "alg-none", "too-long"],
+    ids=[
+        "missing",
+        "expired",
+        "wrong-signature",
+        "over-one-hour",
+        "no-exp",
+        "alg-none",
+        "too-long",
+    ],
 )
 def test_bad_tokens_get_401(api: httpx.Client, make) -> None:  # type: ignore[no-untyped-def]
     tok = make(int(time.time()))
@@ -47,24 +58,40 @@ def test_bad_tokens_get_401(api: httpx.Client, make) -> None:  # type: ignore[no
 
 
 def test_one_hour_token_is_accepted(api: httpx.Client) -> None:
-    assert api.get("/tasks", headers={"Authorization": f"Bearer {token(new_user())}"}).status_code == 200
+    assert (
+        api.get("/tasks", headers={"Authorization": f"Bearer {token(new_user())}"}).status_code
+        == 200
+    )
 
 
 # --- tasks ----------------------------------------------------------------------------
 
+
 def test_create_get_and_isolation_between_users(api: httpx.Client) -> None:
     alice, mallory = new_user(), new_user()
     due = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
-    r = api.post("/tasks", json={"title": "Pay rent", "due_at": due.isoformat(), "priority": "high",
-                                 "reminders": ["1d", "1h"]}, headers=auth(alice))
+    r = api.post(
+        "/tasks",
+        json={
+            "title": "Pay rent",
+            "due_at": due.isoformat(),
+            "priority": "high",
+            "reminders": ["1d", "1h"],
+        },
+        headers=auth(alice),
+    )
     assert r.status_code == 201, r.text
     task = r.json()
-    assert task["title"] == "Pay rent" and task["priority"] == "high" and task["status"] == "pending"
+    assert (
+        task["title"] == "Pay rent" and task["priority"] == "high" and task["status"] == "pending"
+    )
     assert datetime.fromisoformat(task["due_date"]) == due
     assert task.pop("series") is None
     assert api.get(f"/tasks/{task['task_id']}", headers=auth(alice)).json() == task
-    reminders = query("SELECT \"offset\", scheduled_time FROM reminders WHERE task_id = %s ORDER BY 2",
-                      task["task_id"])
+    reminders = query(
+        'SELECT "offset", scheduled_time FROM reminders WHERE task_id = %s ORDER BY 2',
+        task["task_id"],
+    )
     assert reminders == [("1d", due - timedelta(days=1)), ("1h", due - timedelta(hours=1))]
 
     tid = task["task_id"]
@@ -87,19 +114,46 @@ def test_create_get_and_isolation_between_users(api: httpx.Client) -> None:
         ({"title": "x", "due_at": "2026-12-01T09:00:00"}, "due_at", "offset"),
         ({"title": "x", "reminders": ["yesterday"]}, "reminders", "offset"),
         ({"title": "x", "colour": "red"}, "colour", None),
-        ({"title": "x", "recurrence": {"rule": "whenever I feel like it", "timezone": "UTC"}},
-         "recurrence.rule", "RRULE"),
-        ({"title": "x", "recurrence": {"rule": "daily", "timezone": "Mars/Olympus"}},
-         "recurrence.timezone", None),
-        ({"title": "x", "recurrence": {"rule": "daily", "timezone": "UTC", "ends_at": "2001-01-01T00:00:00Z"}},
-         "recurrence.ends_at", "End date must be in the future"),
-        ({"title": "x", "recurrence": {"rule": "FREQ=HOURLY", "timezone": "UTC"}}, "recurrence.rule", None),
-        ({"title": "x", "recurrence": {"rule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "timezone": "UTC"}},
-         "recurrence.rule", None),
+        (
+            {"title": "x", "recurrence": {"rule": "whenever I feel like it", "timezone": "UTC"}},
+            "recurrence.rule",
+            "RRULE",
+        ),
+        (
+            {"title": "x", "recurrence": {"rule": "daily", "timezone": "Mars/Olympus"}},
+            "recurrence.timezone",
+            None,
+        ),
+        (
+            {
+                "title": "x",
+                "recurrence": {
+                    "rule": "daily",
+                    "timezone": "UTC",
+                    "ends_at": "2001-01-01T00:00:00Z",
+                },
+            },
+            "recurrence.ends_at",
+            "End date must be in the future",
+        ),
+        (
+            {"title": "x", "recurrence": {"rule": "FREQ=HOURLY", "timezone": "UTC"}},
+            "recurrence.rule",
+            None,
+        ),
+        (
+            {
+                "title": "x",
+                "recurrence": {"rule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "timezone": "UTC"},
+            },
+            "recurrence.rule",
+            None,
+        ),
     ],
 )
-def test_bad_input_is_422_naming_the_field(api: httpx.Client, body: dict[str, object], field: str,
-                                           text: str | None) -> None:
+def test_bad_input_is_422_naming_the_field(
+    api: httpx.Client, body: dict[str, object], field: str, text: str | None
+) -> None:
     err = _error(api.post("/tasks", json=body, headers=auth(new_user())), 422)
     assert err["details"]["field"] == field, err  # type: ignore[index]
     if text:
@@ -111,8 +165,11 @@ def test_listing_pages_are_stable_and_linked(api: httpx.Client) -> None:
     base = datetime(2030, 1, 1, tzinfo=UTC)
     made = []
     for i in range(7):
-        r = api.post("/tasks", json={"title": f"t{i}", "due_at": (base + timedelta(days=6 - i)).isoformat()},
-                     headers=auth(user))
+        r = api.post(
+            "/tasks",
+            json={"title": f"t{i}", "due_at": (base + timedelta(days=6 - i)).isoformat()},
+            headers=auth(user),
+        )
         made.append(r.json()["task_id"])
     seen: list[str] = []
     url: str | None = f"{API.url}/api/v1/tasks?page_size=3&status=pending"
@@ -123,9 +180,14 @@ def test_listing_pages_are_stable_and_linked(api: httpx.Client) -> None:
         url, pages = page["next"], pages + 1
     assert pages == 3
     assert seen == list(reversed(made)), "ordered by due date, each task exactly once"
-    ranged = api.get("/tasks", params={"due_after": (base + timedelta(days=2)).isoformat(),
-                                       "due_before": (base + timedelta(days=4)).isoformat()},
-                     headers=auth(user)).json()["items"]
+    ranged = api.get(
+        "/tasks",
+        params={
+            "due_after": (base + timedelta(days=2)).isoformat(),
+            "due_before": (base + timedelta(days=4)).isoformat(),
+        },
+        headers=auth(user),
+    ).json()["items"]
     assert [t["title"] for t in ranged] == ["t4", "t3"]
     assert _error(api.get("/tasks", params={"page_size": 51}, headers=auth(user)), 422)
 
@@ -135,7 +197,9 @@ def test_every_write_emits_exactly_one_event(api: httpx.Client) -> None:
     events = UserEvents(user)
     try:
         tid = api.post("/tasks", json={"title": "one"}, headers=auth(user)).json()["task_id"]
-        assert api.patch(f"/tasks/{tid}", json={"title": "two"}, headers=auth(user)).status_code == 200
+        assert (
+            api.patch(f"/tasks/{tid}", json={"title": "two"}, headers=auth(user)).status_code == 200
+        )
         assert api.post(f"/tasks/{tid}/complete", headers=auth(user)).status_code == 200
         again = api.post(f"/tasks/{tid}/complete", headers=auth(user))
         assert again.status_code == 200 and again.json()["status"] == "completed"
@@ -145,12 +209,14 @@ def test_every_write_emits_exactly_one_event(api: httpx.Client) -> None:
     finally:
         events.close()
     kinds = Counter((topic, e["type"]) for topic, e in got)
-    assert kinds == Counter({
-        ("task-operations", "v1.task.created"): 2,
-        ("task-modifications", "v1.task.updated"): 1,
-        ("task-operations", "v1.task.completed"): 1,
-        ("task-operations", "v1.task.deleted"): 1,
-    })
+    assert kinds == Counter(
+        {
+            ("task-operations", "v1.task.created"): 2,
+            ("task-modifications", "v1.task.updated"): 1,
+            ("task-operations", "v1.task.completed"): 1,
+            ("task-operations", "v1.task.deleted"): 1,
+        }
+    )
     assert len({e["id"] for _, e in got}) == 5
     updated = next(e for _, e in got if e["type"] == "v1.task.updated")
     assert updated["data"]["changes"] == ["title"] and updated["data"]["task"]["title"] == "two"
@@ -173,8 +239,14 @@ def test_idempotency_key_replays_the_first_response(api: httpx.Client) -> None:
 
 def test_recurring_task_returns_series_and_next_occurrences(api: httpx.Client) -> None:
     user = new_user()
-    body = {"title": "Standup", "recurrence": {"rule": "every Monday, Wednesday and Friday at 10 AM",
-                                               "timezone": "America/New_York", "count": 20}}
+    body = {
+        "title": "Standup",
+        "recurrence": {
+            "rule": "every Monday, Wednesday and Friday at 10 AM",
+            "timezone": "America/New_York",
+            "count": 20,
+        },
+    }
     r = api.post("/tasks", json=body, headers=auth(user))
     assert r.status_code == 201, r.text
     created = r.json()
@@ -183,8 +255,12 @@ def test_recurring_task_returns_series_and_next_occurrences(api: httpx.Client) -
     assert series["rule_description"].startswith("Every Monday, Wednesday and Friday at 10:00")
     assert len(series["next_occurrences"]) == 5
     for moment in [created["due_date"], *series["next_occurrences"]]:
-        local = datetime.fromisoformat(moment).astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
-        assert (local.hour, local.minute, local.strftime("%a")) in {(10, 0, d) for d in ("Mon", "Wed", "Fri")}
+        local = datetime.fromisoformat(moment).astimezone(
+            __import__("zoneinfo").ZoneInfo("America/New_York")
+        )
+        assert (local.hour, local.minute, local.strftime("%a")) in {
+            (10, 0, d) for d in ("Mon", "Wed", "Fri")
+        }
     got = api.get(f"/series/{series['series_id']}", headers=auth(user)).json()
     assert got["status"] == "active" and got["next_occurrences"] == series["next_occurrences"]
     assert _error(api.get(f"/series/{series['series_id']}", headers=auth(new_user())), 404)
@@ -192,32 +268,64 @@ def test_recurring_task_returns_series_and_next_occurrences(api: httpx.Client) -
 
 def test_deleting_a_series_needs_confirmation(api: httpx.Client) -> None:
     user = new_user()
-    r = api.post("/tasks", json={"title": "Water plants", "recurrence": {"rule": "daily", "timezone": "UTC"}},
-                 headers=auth(user))
+    r = api.post(
+        "/tasks",
+        json={"title": "Water plants", "recurrence": {"rule": "daily", "timezone": "UTC"}},
+        headers=auth(user),
+    )
     tid, sid = r.json()["task_id"], r.json()["series_id"]
     err = _error(api.delete(f"/tasks/{tid}", params={"scope": "all"}, headers=auth(user)), 409)
     assert "confirm=true" in str(err["message"])
-    assert api.delete(f"/tasks/{tid}", params={"scope": "all", "confirm": "true"},
-                      headers=auth(user)).status_code == 204
+    assert (
+        api.delete(
+            f"/tasks/{tid}", params={"scope": "all", "confirm": "true"}, headers=auth(user)
+        ).status_code
+        == 204
+    )
     assert api.get(f"/series/{sid}", headers=auth(user)).json()["status"] == "deleted"
     assert _error(api.get(f"/tasks/{tid}", headers=auth(user)), 404)
 
 
 def test_preview_follows_dtstart_semantics(api: httpx.Client) -> None:
     user = new_user()
-    r = api.post("/recurrence/preview", json={"rule": "monthly on the last Friday", "timezone": "Europe/London",
-                                              "start": "2026-01-30T09:00:00", "count": 3}, headers=auth(user))
+    r = api.post(
+        "/recurrence/preview",
+        json={
+            "rule": "monthly on the last Friday",
+            "timezone": "Europe/London",
+            "start": "2026-01-30T09:00:00",
+            "count": 3,
+        },
+        headers=auth(user),
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["rrule"].startswith("FREQ=MONTHLY;BYDAY=-1FR")
-    assert body["occurrences"] == ["2026-01-30T09:00:00Z", "2026-02-27T09:00:00Z", "2026-03-27T09:00:00Z"]
-    past = api.post("/recurrence/preview", json={"rule": "FREQ=YEARLY", "timezone": "UTC",
-                                                 "start": "1999-06-01T08:00:00"}, headers=auth(user))
+    assert body["occurrences"] == [
+        "2026-01-30T09:00:00Z",
+        "2026-02-27T09:00:00Z",
+        "2026-03-27T09:00:00Z",
+    ]
+    past = api.post(
+        "/recurrence/preview",
+        json={"rule": "FREQ=YEARLY", "timezone": "UTC", "start": "1999-06-01T08:00:00"},
+        headers=auth(user),
+    )
     assert past.json()["occurrences"][0] == "1999-06-01T08:00:00Z"
-    assert _error(api.post("/recurrence/preview", json={"rule": "daily", "timezone": "UTC", "count": 101},
-                           headers=auth(user)), 422)
-    bad = _error(api.post("/recurrence/preview", json={"rule": "sometimes", "timezone": "UTC"},
-                          headers=auth(user)), 422)
+    assert _error(
+        api.post(
+            "/recurrence/preview",
+            json={"rule": "daily", "timezone": "UTC", "count": 101},
+            headers=auth(user),
+        ),
+        422,
+    )
+    bad = _error(
+        api.post(
+            "/recurrence/preview", json={"rule": "sometimes", "timezone": "UTC"}, headers=auth(user)
+        ),
+        422,
+    )
     assert "RRULE" in str(bad["message"])
 
 

@@ -23,7 +23,7 @@ class UserEvents:
         )
         found: list[tuple[str, dict[str, Any]]] = []
         for tail in self.tails:
-            for body, msg in tail.find_all(
+            for body, _msg in tail.find_all(
                 lambda b, m: m.key() == self.user.encode(), timeout=5, want=expected
             ):
                 found.append((tail.topic, body))

@@ -10,14 +10,24 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 def daily_9am(mode: Mode = Mode.FIXED, count: int | None = None):  # type: ignore[no-untyped-def]
     return parse_recurrence(
-        "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone="UTC", now=NOW - timedelta(days=10),
-        start=datetime(2026, 2, 20, 9, 0), mode=mode, count=count,
+        "FREQ=DAILY;BYHOUR=9;BYMINUTE=0",
+        timezone="UTC",
+        now=NOW - timedelta(days=10),
+        start=datetime(2026, 2, 20, 9, 0),
+        mode=mode,
+        count=count,
     )
 
 
 def view(**kw):  # type: ignore[no-untyped-def]
-    base = dict(last_occurrence=None, skip_until=None, pending=0, latest_completed_at=None,
-                latest_is_completed=False, completed_count=0)
+    base = dict(
+        last_occurrence=None,
+        skip_until=None,
+        pending=0,
+        latest_completed_at=None,
+        latest_is_completed=False,
+        completed_count=0,
+    )
     base.update(kw)
     return SeriesView(**base)
 
@@ -55,7 +65,9 @@ def test_only_the_latest_missed_occurrence_is_created_after_downtime() -> None:
 
 def test_resume_skips_what_was_missed_while_paused() -> None:
     plan = plan_round(
-        daily_9am(), view(last_occurrence=at(25, 9).replace(month=2), skip_until=NOW, pending=0), NOW
+        daily_9am(),
+        view(last_occurrence=at(25, 9).replace(month=2), skip_until=NOW, pending=0),
+        NOW,
     )
     assert plan.create == [at(3)]
 
@@ -69,11 +81,25 @@ def test_series_finishes_when_count_is_reached_and_nothing_is_pending() -> None:
 
 
 def test_after_completion_waits_for_completion_then_counts_from_it() -> None:
-    rec = parse_recurrence("every 3 days", timezone="UTC", now=NOW, start=datetime(2026, 3, 2, 9, 0),
-                           mode=Mode.AFTER_COMPLETION)
+    rec = parse_recurrence(
+        "every 3 days",
+        timezone="UTC",
+        now=NOW,
+        start=datetime(2026, 3, 2, 9, 0),
+        mode=Mode.AFTER_COMPLETION,
+    )
     waiting = plan_round(rec, view(last_occurrence=at(2), pending=1), NOW)
     assert waiting.create == [] and waiting.wake_at is None and not waiting.finished
     completed = at(3, 18)
-    plan = plan_round(rec, view(last_occurrence=at(2), pending=0, latest_completed_at=completed,
-                                latest_is_completed=True, completed_count=1), completed)
+    plan = plan_round(
+        rec,
+        view(
+            last_occurrence=at(2),
+            pending=0,
+            latest_completed_at=completed,
+            latest_is_completed=True,
+            completed_count=1,
+        ),
+        completed,
+    )
     assert plan.create == [at(6)], "3 days after the Tuesday completion, at the series' 09:00"
