@@ -9,6 +9,7 @@ from api import errors, metrics
 from api.deps import Runtime
 from api.health import router as health_router
 from api.outbox_relay import OutboxRelay
+from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
 from api.routes.tasks import router as tasks_router
@@ -49,7 +50,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.middleware("http")(metrics.middleware)
     app.include_router(health_router)
-    for router in (tasks_router, series_router, recurrence_router):
+    for router in (tasks_router, series_router, recurrence_router, notifications_router):
         app.include_router(router)
     return app
 

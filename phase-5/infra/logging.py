@@ -48,8 +48,14 @@ def configure(level: str, service: str) -> None:
     root.setLevel(level.upper())
     # Third-party chatter at INFO drowns the events we care about.
     for noisy in (
-        "uvicorn.access", "httpx", "httpcore", "durabletask", "durabletask-worker",
-        "durabletask-client", "WorkflowRuntime", "DaprWorkflowClient",
+        "uvicorn.access",
+        "httpx",
+        "httpcore",
+        "durabletask",
+        "durabletask-worker",
+        "durabletask-client",
+        "WorkflowRuntime",
+        "DaprWorkflowClient",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger(service).info("logging configured", extra={"fields": {"service": service}})

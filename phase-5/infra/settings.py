@@ -7,7 +7,7 @@ Secrets are deliberately absent: they come from the Dapr secrets API at start-up
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,30 @@ class Settings(BaseSettings):
     materialize_rate_per_s: float = Field(default=100.0, gt=0)
     materialize_jitter_s: float = Field(default=2.0, ge=0, le=300)
     reconcile_on_start: bool = True
+
+    # Notifications, per channel: attempts in all (the first included) and the wait after a
+    # failure; the retry interval is observed by the integration tests, not a test hook.
+    notify_max_attempts: int = Field(default=3, ge=1, le=10)
+    notify_retry_interval_seconds: float = Field(default=5.0, ge=0.5, le=3600)
+    notify_send_timeout_seconds: float = Field(default=10.0, ge=1, le=120)
+    # How long a claimed ('sending') delivery belongs to its worker; after that another
+    # worker (a restarted process, another replica) takes it over and sends again.
+    notify_lease_seconds: float = Field(default=30.0, ge=5, le=3600)
+    notify_concurrency: int = Field(default=32, ge=1, le=500)
+    notify_sweep_seconds: float = Field(default=30.0, ge=1, le=3600)
+    # Push: how long the push service keeps an undelivered message (RFC 8030 TTL).
+    push_ttl_seconds: int = Field(default=86_400, ge=0, le=2_419_200)
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> "Settings":
+        if self.notify_lease_seconds < 2 * self.notify_send_timeout_seconds:
+            raise ValueError("notify_lease_seconds must be at least twice the send timeout")
+        return self
+
+    @property
+    def allow_loopback_http_push(self) -> bool:
+        """http:// push endpoints on loopback hosts (a test push service), never in production."""
+        return self.environment != "production"
 
     @property
     def dapr_http_url(self) -> str:

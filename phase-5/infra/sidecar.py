@@ -53,15 +53,15 @@ class Sidecar:
         except httpx.TransportError:
             return False
 
-    async def read_secret(self, key: str) -> str:
+    async def read_secret(self, key: str, *, allow_empty: bool = False) -> str:
         store = self.settings.secret_store
         r = await self.http.get(f"/v1.0/secrets/{store}/{key}")
         if r.status_code != 200:
             # The body names the store and key only; it never carries a secret value.
             raise SidecarError(f"secret {key!r} unavailable from {store!r}: HTTP {r.status_code}")
         value = r.json().get(key)
-        if not isinstance(value, str) or not value:
-            raise SidecarError(f"secret {key!r} is empty in {store!r}")
+        if not isinstance(value, str) or (not value and not allow_empty):
+            raise SidecarError(f"secret {key!r} is missing or empty in {store!r}")
         return value
 
     async def publish(self, topic: str, event: dict[str, Any], partition_key: str) -> None:

@@ -4,6 +4,7 @@ so migrations use the same credentials the app got from the Dapr secrets API."""
 from alembic import context
 from sqlmodel import SQLModel
 
+import storage.notification_tables
 import storage.tables  # noqa: F401  (registers the tables on the metadata)
 
 connection = context.config.attributes.get("connection")

@@ -1,24 +1,47 @@
-"""notification-service entry point: `uvicorn notifications.service:app`."""
+"""notification-service entry point: `uvicorn notifications.service:app`.
+
+Subscribes to `alerts` (dead letter `alerts-dlq`). The handler records the reminder's
+deliveries and acknowledges; the worker (worker.py) sends email and Web Push from those
+rows. Connections, credentials and the worker are built in the lifespan only."""
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from dapr.ext.fastapi import DaprApp
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infra import logging as jlog
 from infra.events_in import IncomingEvent
-from infra.messaging import CONSUMER_ALERTS, DEAD_LETTER, Topic
+from infra.messaging import DEAD_LETTER, EventType, Topic
 from infra.settings import get_settings
 from infra.sidecar import Sidecar
+from notifications import metrics
+from notifications.events import ReminderDue
+from notifications.intake import Intake, accept
+from notifications.push_channel import PushSender
+from notifications.secrets import load_smtp, load_vapid
+from notifications.smtp_channel import SmtpSender
+from notifications.worker import DeliveryWorker
 from storage.db import make_engine, make_sessions, transaction
-from storage.processed import claim
 
 log = logging.getLogger("notification-service")
+
+
+@dataclass
+class NotifierRuntime:
+    sidecar: Sidecar
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    worker: DeliveryWorker
 
 
 @asynccontextmanager
@@ -28,10 +51,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sidecar = Sidecar(settings)
     await sidecar.wait_ready()
     engine = make_engine(await sidecar.read_secret(settings.database_url_secret), 5)
-    app.state.sessions = make_sessions(engine)
+    sessions = make_sessions(engine)
+    timeout = settings.notify_send_timeout_seconds
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+    smtp = SmtpSender(await load_smtp(sidecar), timeout)
+    push = PushSender(
+        await load_vapid(sidecar),
+        http,
+        ttl=settings.push_ttl_seconds,
+        allow_loopback_http=settings.allow_loopback_http_push,
+    )
+    worker = DeliveryWorker(sessions, settings, sidecar, smtp, push)
+    worker.start()
+    app.state.runtime = NotifierRuntime(sidecar, engine, sessions, worker)
+    log.info("delivery worker started", extra={"fields": {"worker": worker.me}})
     try:
         yield
     finally:
+        await worker.stop()
+        await http.aclose()
         await engine.dispose()
         await sidecar.aclose()
 
@@ -45,6 +87,16 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.get("/metrics")
+async def prometheus() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _retry(reason: str) -> JSONResponse:
+    """Dapr retries (resiliency: 3 x 5 s), then parks the event in alerts-dlq."""
+    return JSONResponse({"status": "RETRY", "error": reason}, 500)
+
+
 @dapr_app.subscribe(
     pubsub="pubsub",
     topic=str(Topic.ALERTS),
@@ -56,8 +108,38 @@ async def on_alert(request: Request, event: dict[str, Any] = Body(...)) -> JSONR
         parsed = IncomingEvent.model_validate(event)
     except ValidationError:
         log.error("malformed alert event")
-        return JSONResponse({"status": "RETRY", "error": "malformed event"}, 500)
+        return _retry("malformed event")
     jlog.bind(event_id=parsed.id, user_id=parsed.user_id)
-    async with transaction(request.app.state.sessions) as session:
-        await claim(session, parsed.id, CONSUMER_ALERTS, parsed.type)
+    if parsed.type != EventType.REMINDER_DUE:
+        # v1.reminder.cancelled and future types: the reminders row is the truth, and every
+        # attempt re-checks it, so there is nothing to do with the event itself.
+        metrics.EVENTS.labels("ignored").inc()
+        return JSONResponse({"status": "SUCCESS"})
+    try:
+        due = ReminderDue.model_validate(parsed.data)
+    except ValidationError as exc:
+        log.error("malformed reminder", extra={"fields": {"errors": exc.errors()[:3]}})
+        return _retry("malformed reminder")
+    jlog.bind(task_id=str(due.task_id), series_id=str(due.series_id) if due.series_id else None)
+    runtime: NotifierRuntime = request.app.state.runtime
+    try:
+        async with transaction(runtime.sessions) as session:
+            result = await accept(session, due)
+    except Exception:
+        log.exception("recording the reminder failed")
+        return _retry("database unavailable")
+    metrics.EVENTS.labels(result.outcome.value).inc()
+    for channel in result.cancelled:
+        metrics.DELIVERIES.labels(channel.value, "cancelled").inc()
+    if result.outcome == Intake.QUEUED:
+        runtime.worker.kick()
+    log.info(
+        "reminder accepted",
+        extra={
+            "fields": {
+                "outcome": result.outcome.value,
+                "channels": [c.value for c in result.channels],
+            }
+        },
+    )
     return JSONResponse({"status": "SUCCESS"})

@@ -33,7 +33,8 @@ async def fire(engine: Engine, job_name: str) -> str:
         if row.status != "pending" or row.task_status != "pending":
             await session.execute(
                 text(
-                    "UPDATE reminders SET status = 'cancelled' WHERE reminder_id = :r AND status = 'pending'"
+                    "UPDATE reminders SET status = 'cancelled' "
+                    "WHERE reminder_id = :r AND status = 'pending'"
                 ),
                 {"r": row.reminder_id},
             )

@@ -45,7 +45,13 @@ if data != before:
     os.replace(tmp, path)
     print("updated", file=sys.stderr)
 PY
-  ) 2>&1 | grep -q updated && log "local secrets written to $SECRETS_FILE" || true
+  ) 2>&1 | grep -q updated || return 0
+  log "local secrets written to $SECRETS_FILE"
+  # Dapr's local.file store reads the file once, at start: running sidecars must restart.
+  for row in "${APPS[@]}"; do
+    read -r app _ <<<"$row"
+    if is_running "$app-daprd"; then stop_proc "$app"; stop_proc "$app-daprd"; fi
+  done
 }
 
 secret() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SECRETS_FILE" "$1"; }

@@ -1,0 +1,108 @@
+"""Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payload encryption (RFC 8291).
+
+Encryption uses pywebpush's helper (`WebPusher.encode`, http_ece underneath); the request
+itself goes out with httpx so it is async and bounded by our timeout, with no thread pool.
+The `Topic` header is derived from the reminder: a push service replaces an undelivered
+message with the same topic, so a resend after a crash does not stack up on the device."""
+
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+from py_vapid import Vapid02
+from pywebpush import WebPusher
+
+from notifications.addresses import check_endpoint
+from notifications.content import ReminderContent
+from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
+from notifications.events import ReminderDue
+from notifications.secrets import VapidConfig
+
+# A VAPID token may live at most 24 hours (RFC 8292 §2); ours live 12.
+TOKEN_LIFETIME_S = 12 * 3600
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+def payload(reminder: ReminderDue, content: ReminderContent) -> bytes:
+    """What the service worker receives: {title, body, task_id, due_at, url}."""
+    return json.dumps(
+        {
+            "title": content.push_title,
+            "body": content.push_body,
+            "task_id": str(reminder.task_id),
+            "due_at": reminder.due_at.isoformat(),
+            "url": content.url,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def topic(reminder: ReminderDue) -> str:
+    """At most 32 characters of the URL-safe base64 alphabet (RFC 8030 §5.4)."""
+    return reminder.reminder_id.hex
+
+
+class PushSender:
+    def __init__(
+        self,
+        vapid: VapidConfig,
+        http: httpx.AsyncClient,
+        *,
+        ttl: int,
+        allow_loopback_http: bool,
+    ) -> None:
+        self._vapid = Vapid02.from_pem(vapid.private_key_pem.encode())
+        self._subject = vapid.subject
+        self.http = http
+        self.ttl = ttl
+        self.allow_loopback_http = allow_loopback_http
+
+    def _authorization(self, endpoint: str) -> str:
+        parts = urlsplit(endpoint)
+        claims = {
+            "aud": f"{parts.scheme}://{parts.netloc}",
+            "sub": self._subject,
+            "exp": int(time.time()) + TOKEN_LIFETIME_S,
+        }
+        header: str = self._vapid.sign(claims)["Authorization"]
+        return header
+
+    async def send(self, target: PushTarget, body: bytes, topic: str) -> None:
+        try:
+            check_endpoint(target.endpoint, allow_loopback_http=self.allow_loopback_http)
+            encrypted: bytes = WebPusher(
+                {
+                    "endpoint": target.endpoint,
+                    "keys": {"p256dh": target.p256dh, "auth": target.auth},
+                }
+            ).encode(body, content_encoding="aes128gcm")["body"]
+        except Exception as exc:  # a stored subscription that can no longer be used
+            raise PermanentDeliveryError(f"unusable push subscription: {exc}"[:500]) from exc
+        headers = {
+            "Authorization": self._authorization(target.endpoint),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+            "TTL": str(self.ttl),
+            "Topic": topic,
+            "Urgency": "high",
+        }
+        try:
+            r = await self.http.post(target.endpoint, content=encrypted, headers=headers)
+        except httpx.HTTPError as exc:
+            raise TransientDeliveryError(f"push {type(exc).__name__}: {exc}"[:500]) from exc
+        if r.status_code in (200, 201, 202, 204):
+            return
+        error = f"push service answered HTTP {r.status_code}: {r.text[:200]}"
+        if r.status_code in (404, 410):
+            raise TargetGone(error)
+        if r.status_code == 429 or r.status_code >= 500:
+            raise TransientDeliveryError(error)
+        raise PermanentDeliveryError(error)
