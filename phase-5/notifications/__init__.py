@@ -10,7 +10,6 @@ push_channel.py  Web Push: VAPID (py-vapid), aes128gcm (pywebpush helper), httpx
 content.py       what a reminder says, rendered once for both channels (pure)
 addresses.py     email / push-subscription validation, shared with todo-api (pure)
 secrets.py       SMTP and VAPID credentials from the Dapr secrets API
-settings.py      retry/lease/concurrency knobs on top of the shared Settings
 errors.py        the channel error hierarchy (transient / permanent / target gone)
 metrics.py       Prometheus counters and the lateness histogram
 """
