@@ -46,11 +46,6 @@ def normalize_email(value: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def loopback_http_allowed(environment: str) -> bool:
-    """http:// endpoints on loopback hosts (a test push service) only outside production."""
-    return environment != "production"
-
-
 def _is_loopback(host: str) -> bool:
     if host.lower() in _LOOPBACK_NAMES:
         return True

@@ -30,7 +30,6 @@ from notifications.addresses import (
     ENDPOINT_CHARS,
     MAX_ENDPOINT,
     check_endpoint,
-    loopback_http_allowed,
 )
 from notifications.secrets import VAPID_PUBLIC_KEY
 from storage.notification_tables import NotificationEmail, PushSubscription
@@ -85,7 +84,7 @@ async def set_channels(
     if body.email is not None:
         await session.execute(_UPSERT_EMAIL, {"u": user_id, "a": body.email})
     if body.push is not None:
-        allow_http = loopback_http_allowed(runtime.settings.environment)
+        allow_http = runtime.settings.allow_loopback_http_push
         try:
             endpoint = check_endpoint(body.push.endpoint, allow_loopback_http=allow_http)
         except ValueError as exc:
