@@ -204,3 +204,46 @@ def test_dapr_cli_lists_series_workflows(api: httpx.Client) -> None:
     assert out.returncode == 0, out.stderr
     listed = {w["instanceID"]: w for w in json.loads(out.stdout)}
     assert listed[f"series-{sid}"]["name"] == "series_workflow"
+
+
+def test_changed_due_date_reschedules_the_reminder_job(api: httpx.Client) -> None:
+    user = new_user()
+    due = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    task = api.post(
+        "/tasks",
+        json={"title": "Dentist", "due_at": due.isoformat(), "reminders": ["1h"]},
+        headers=auth(user),
+    ).json()
+    job = f"reminder-{task['task_id']}-1h"
+    first = eventually(lambda: _job(job), timeout=20)
+    assert datetime.fromisoformat(first["dueTime"]) == due - timedelta(hours=1)
+    moved = due + timedelta(hours=1)
+    r = api.patch(
+        f"/tasks/{task['task_id']}", json={"due_at": moved.isoformat()}, headers=auth(user)
+    )
+    assert r.status_code == 200, r.text
+    started = time.monotonic()
+    eventually(
+        lambda: (
+            (j := _job(job)) is not None
+            and datetime.fromisoformat(j["dueTime"]) == moved - timedelta(hours=1)
+        ),
+        timeout=5,
+    )
+    print(f"reminder rescheduled {1000 * (time.monotonic() - started):.0f} ms after the edit")
+
+
+def test_after_completion_counts_from_the_completion(api: httpx.Client) -> None:
+    user = new_user()
+    first = _create(
+        api, user, "Water the cactus", rule="every 3 days after I finish", timezone="UTC"
+    )
+    assert first["series"]["mode"] == "after_completion"
+    sid = first["series_id"]
+    eventually(lambda: _running(sid), timeout=30)
+    done = api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user)).json()
+    nxt = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
+    completed_day = datetime.fromisoformat(done["completed_at"]).date()
+    due = datetime.fromisoformat(nxt[0]["due_date"])
+    assert due.date() == completed_day + timedelta(days=3)
+    assert due.time() == datetime.fromisoformat(first["due_date"]).time(), "the series' time of day"
