@@ -5,10 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 here="$(dirname "$0")"
 t0=$SECONDS
-for need in curl setsid; do
-  command -v "$need" >/dev/null || die "$need is missing; apt-get install curl util-linux"
-done
-bash "$here/install-postgres.sh"
+bash "$here/install-debian.sh"
 bash "$here/install-python.sh"
 bash "$here/install-kafka.sh"
 bash "$here/install-dapr.sh"
