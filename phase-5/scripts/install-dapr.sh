@@ -37,10 +37,14 @@ build_runtime() {
 }
 
 build_cli() {
-  stamp_ok dapr "$DAPR_CLI_VERSION-pgfix" && return 0
+  local stamp="$DAPR_CLI_VERSION-pgfix-history"
+  stamp_ok dapr "$stamp" && return 0
+  command -v patch >/dev/null || die "patch is not installed; apt-get install patch"
   # `go install module@version` asks the proxy for the version list, which it refuses for
-  # dapr/cli; building inside a copy of the module needs only the pinned version.
+  # dapr/cli; building inside a copy of the module needs only the pinned version. The copy
+  # is made afresh so the edits below always apply to pristine sources.
   local src="$CACHE/build/cli-$DAPR_CLI_VERSION"
+  rm -rf "$src" "$src.tmp"
   module_copy github.com/dapr/cli "$DAPR_CLI_VERSION" "$src"
   # Its pinned components-contrib v1.16.3 is refused by the proxy; v1.16.1 is served and
   # builds (the CLI only uses its metadata types).
@@ -48,12 +52,18 @@ build_cli() {
   # `dapr workflow list` on PostgreSQL sends a `?` placeholder that pgx rejects (syntax error
   # at ";"); pgx wants `$1`. One-token fix applied to the build copy, never to our repo.
   sed -i 's/WHERE key LIKE ?;/WHERE key LIKE $1;/' "$src/pkg/workflow/db/sql.go"
+  # `dapr workflow history` reads the workflow actor's state with GetActorState, which
+  # runtime 1.18 refuses for internal actor types (the CLI then prints an empty table); the
+  # patch asks the sidecar's TaskHubSidecarService/GetInstanceHistory gRPC instead.
+  patch -p1 --forward --quiet -d "$src" <"$P5_ROOT/scripts/patches/dapr-cli-$DAPR_CLI_VERSION-history.patch"
   log "building dapr CLI v$DAPR_CLI_VERSION"
+  local t0=$SECONDS
   (cd "$src" && go build -trimpath \
     -ldflags "-s -w -X main.version=$DAPR_CLI_VERSION -X main.apiVersion=1.0 -X main.runtimeVersion=$DAPR_VERSION" \
     -o "$BIN/dapr.new" .)
   mv "$BIN/dapr.new" "$BIN/dapr"
-  echo "$DAPR_CLI_VERSION-pgfix" >"$BIN/.dapr.version"
+  echo "$stamp" >"$BIN/.dapr.version"
+  log "built dapr CLI in $((SECONDS - t0)) s"
 }
 
 build_runtime
