@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from infra.events_in import IncomingEvent, PoisonMessage
 from infra.messaging import EventType
 from infra.sidecar import Sidecar
-from workflows.series import SeriesState, instance_id, series_workflow
+from workflows.series import WAKE_EVENT, SeriesState, instance_id, series_workflow
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ async def ensure_workflow(engine: Engine, series_id: str) -> bool:
     return True
 
 
-async def wake(engine: Engine, series_id: str, event_name: str) -> None:
+async def wake(engine: Engine, series_id: str, reason: str) -> None:
     """Raises a wake-up; a series whose workflow is gone gets one (self-healing)."""
     wid = instance_id(series_id)
     state = await engine.workflows.get_workflow_state(wid, fetch_payloads=False)
@@ -60,7 +60,7 @@ async def wake(engine: Engine, series_id: str, event_name: str) -> None:
         if await _series_is_live(engine, series_id):
             await ensure_workflow(engine, series_id)
         return
-    await engine.workflows.raise_workflow_event(wid, event_name, data={})
+    await engine.workflows.raise_workflow_event(wid, WAKE_EVENT, data={"reason": reason})
 
 
 async def _series_is_live(engine: Engine, series_id: str) -> bool:

@@ -15,14 +15,10 @@ from pydantic import BaseModel
 
 from activities.series_round import RoundResult, advance_series
 
-WAKE_EVENTS = (
-    "instance_completed",
-    "series_edited",
-    "occurrence_skipped",
-    "series_paused",
-    "series_resumed",
-    "series_deleted",
-)
+# One event name for every wake-up (instance completed, series edited, occurrence skipped,
+# paused, resumed, deleted; the reason rides in the data): each pending external-event wait
+# costs the runtime a durable timer per round, and the round reads the truth anyway.
+WAKE_EVENT = "wake"
 MIN_WAIT = timedelta(seconds=1)
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
 ROUND_RETRY = RetryPolicy(
@@ -68,7 +64,7 @@ def series_workflow(
     result = RoundResult.model_validate(out)
     if result.finished:
         return {"series_id": state.series_id, "rounds": state.rounds + 1, "end": result.reason}
-    waits = [ctx.wait_for_external_event(name) for name in WAKE_EVENTS]
+    waits = [ctx.wait_for_external_event(WAKE_EVENT)]
     if result.wake_at is not None and not result.paused:
         now = ctx.current_utc_datetime
         fire_at = max(_like(result.wake_at, now), now + MIN_WAIT)

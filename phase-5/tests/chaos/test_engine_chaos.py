@@ -98,7 +98,7 @@ def test_completion_raised_during_continue_as_new_is_not_missed(api: httpx.Clien
         client = DaprWorkflowClient(host="127.0.0.1", port=str(ENGINE.dapr_grpc))
         try:
             while not stop.is_set():
-                client.raise_workflow_event(f"series-{sid}", "series_edited", data={})
+                client.raise_workflow_event(f"series-{sid}", "wake", data={"reason": "storm"})
         finally:
             client.close()
 
