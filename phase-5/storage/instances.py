@@ -82,10 +82,14 @@ async def materialize(
     if created is None:
         return None
     task = (await session.exec(select(Task).where(Task.task_id == created))).one()
-    await write_reminders(
+    reminders = await write_reminders(
         session, task.task_id, task.user_id, task.due_date, list(series.reminder_offsets), now
     )
     add_event(
-        session, EventType.TASK_CREATED, task.user_id, {"task": task_data(task)}, source=source
+        session,
+        EventType.TASK_CREATED,
+        task.user_id,
+        {"task": task_data(task), "reminders": reminders},
+        source=source,
     )
     return task

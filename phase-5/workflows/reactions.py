@@ -108,6 +108,8 @@ async def react(engine: Engine, event: IncomingEvent) -> None:
     match event.type:
         case EventType.SERIES_CREATED:
             await ensure_workflow(engine, _id(series, "series_id"))
+        case EventType.TASK_CREATED if data.get("reminders") == 0:
+            pass  # nothing to schedule: spares a read per instance in a burst
         case EventType.TASK_CREATED | EventType.TASK_UPDATED:
             await schedule_task_reminders(engine, _id(task, "task_id"))
         case EventType.TASK_COMPLETED:

@@ -69,8 +69,15 @@ async def create_task(
         session.add(task)
         await session.flush()
         await session.refresh(task)
-        await write_reminders(session, task.task_id, user_id, task.due_date, body.reminders, now)
-        add_event(session, EventType.TASK_CREATED, user_id, {"task": task_data(task)})
+        reminders = await write_reminders(
+            session, task.task_id, user_id, task.due_date, body.reminders, now
+        )
+        add_event(
+            session,
+            EventType.TASK_CREATED,
+            user_id,
+            {"task": task_data(task), "reminders": reminders},
+        )
         return TaskCreated(**public(task).model_dump())
 
     return await once(session, user_id, idempotency_key, request.url.path, body, 201, handler)
