@@ -19,10 +19,21 @@ module_copy() {
 
 build_runtime() {
   local src="$CACHE/build/dapr-$DAPR_VERSION"
-  module_copy github.com/dapr/dapr "$DAPR_VERSION" "$src"
+  local patchfile="$P5_ROOT/scripts/patches/dapr-$DAPR_VERSION-healthz-listen-address.patch"
+  if [ ! -f "$src/.p5-patched" ]; then
+    command -v patch >/dev/null || die "patch is not installed; apt-get install patch"
+    rm -rf "$src" "$src.tmp"
+    module_copy github.com/dapr/dapr "$DAPR_VERSION" "$src"
+    # placement and scheduler parse --healthz-listen-address but bind healthz on every
+    # interface; the patch (to the build copy only) makes them honour it: 127.0.0.1 only.
+    patch -p1 --forward --quiet -d "$src" <"$patchfile"
+    touch "$src/.p5-patched"
+  fi
   local ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION"
   for cmd in placement scheduler daprd; do
-    stamp_ok "$cmd" "$DAPR_VERSION" && continue
+    local stamp="$DAPR_VERSION"
+    [ "$cmd" = daprd ] || stamp="$DAPR_VERSION-healthz"
+    stamp_ok "$cmd" "$stamp" && continue
     local tags=""
     # stablecomponents: every component we use (kafka, postgresql, local.file, kubernetes,
     # azure keyvault) at a fraction of allcomponents' build time; email goes out via aiosmtplib.
@@ -31,7 +42,7 @@ build_runtime() {
     local t0=$SECONDS
     (cd "$src" && go build $tags -trimpath -ldflags "$ldflags" -o "$BIN/$cmd.new" "./cmd/$cmd")
     mv "$BIN/$cmd.new" "$BIN/$cmd"
-    echo "$DAPR_VERSION" >"$BIN/.$cmd.version"
+    echo "$stamp" >"$BIN/.$cmd.version"
     log "built $cmd in $((SECONDS - t0)) s"
   done
 }
