@@ -4,7 +4,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.support.stack import P5
+from tests.support.stack import P5, STATE
 
 
 def _run(
@@ -60,3 +60,27 @@ def test_status_reports_every_process_up(stack: str) -> None:
     ):
         line = next(line for line in out.splitlines() if line.split()[0] == name)
         assert " up " in line, line
+
+
+def test_every_listener_of_the_stack_is_on_loopback(stack: str) -> None:
+    ours: set[str] = set()
+    for pidfile in (STATE / "run").glob("*.pid"):
+        sid = subprocess.run(
+            ["ps", "-o", "sid=", "-p", pidfile.read_text().strip()], capture_output=True, text=True
+        ).stdout.strip()
+        if sid:
+            ours |= set(
+                subprocess.run(
+                    ["ps", "-o", "pid=", "--sid", sid], capture_output=True, text=True
+                ).stdout.split()
+            )
+    listeners = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True).stdout.splitlines()
+    checked = 0
+    for line in listeners:
+        pids = {part.split(",")[0] for part in line.split("pid=")[1:]}
+        if not pids & ours:
+            continue
+        local = line.split()[3]
+        checked += 1
+        assert local.rsplit(":", 1)[0] in ("127.0.0.1", "[::ffff:127.0.0.1]", "[::1]"), line
+    assert checked >= 15, f"expected the stack's listeners, saw {checked}"
