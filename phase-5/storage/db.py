@@ -1,5 +1,6 @@
 """Engine and session wiring, built once per process in the app's lifespan."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,9 +43,28 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(cfg, "head")
 
 
+_REVISION = re.compile(r"^revision = ['\"]([^'\"]+)['\"]", re.M)
+
+
+def head_revision() -> str:
+    """The newest migration's id. Revisions are numbered (0001, 0002, ...) so the head is the
+    highest; reading it from the files avoids importing alembic when nothing is pending."""
+    files = sorted((MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    found = _REVISION.search(files[-1].read_text()) if files else None
+    if found is None:
+        raise RuntimeError(f"no migration revision found under {MIGRATIONS_DIR}")
+    return found.group(1)
+
+
 async def migrate(engine: AsyncEngine) -> None:
     """Applies migrations under a transaction-scoped advisory lock, so replicas starting
-    together take turns and a failed migration releases the lock with its rollback."""
+    together take turns and a failed migration releases the lock with its rollback. A
+    database already at head costs one query (every dev reload runs this)."""
     async with engine.begin() as conn:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        exists = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()
+        if exists is not None:
+            current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            if current == head_revision():
+                return
         await conn.run_sync(_upgrade)

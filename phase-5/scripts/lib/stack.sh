@@ -191,16 +191,15 @@ start_app() {
   fi
   if ! is_running "$app"; then
     require_free_port "$app" "$app_port"
-    local reload=()
+    local server=("$P5_ROOT/.venv/bin/uvicorn" "$module" --host 127.0.0.1 --port "$app_port" --no-access-log)
     if [ "$app" = todo-api ] && [ "${RELOAD:-0}" = 1 ]; then
-      # Watch code only: tests and docs changing must not restart the API.
-      reload=(--reload)
-      for d in api infra storage recurrence; do reload+=(--reload-dir "$P5_ROOT/$d"); done
+      # Watches code only (tests and docs changing must not restart the API); see
+      # api/dev_server.py for why not `uvicorn --reload`.
+      server=("$P5_ROOT/.venv/bin/python" -m api.dev_server 127.0.0.1 "$app_port")
+      for d in api infra storage recurrence; do server+=("$P5_ROOT/$d"); done
     fi
     start_proc "$app" "$P5_ROOT" env APP_ID="$app" APP_PORT="$app_port" \
-      DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" \
-      "$P5_ROOT/.venv/bin/uvicorn" "$module" --host 127.0.0.1 --port "$app_port" \
-      --no-access-log "${reload[@]}"
+      DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" "${server[@]}"
   fi
 }
 
