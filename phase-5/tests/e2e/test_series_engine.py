@@ -190,7 +190,7 @@ def test_skip_removes_the_next_occurrence(api: httpx.Client) -> None:
     assert query("SELECT status FROM tasks WHERE task_id = %s", first["task_id"]) == [("deleted",)]
 
 
-def test_dapr_cli_lists_series_workflows(api: httpx.Client) -> None:
+def test_dapr_cli_lists_series_workflows_and_shows_a_round(api: httpx.Client) -> None:
     user = new_user()
     first = _create(api, user, "Listed", rule="weekly", timezone="UTC")
     sid = first["series_id"]
@@ -204,6 +204,17 @@ def test_dapr_cli_lists_series_workflows(api: httpx.Client) -> None:
     assert out.returncode == 0, out.stderr
     listed = {w["instanceID"]: w for w in json.loads(out.stdout)}
     assert listed[f"series-{sid}"]["name"] == "series_workflow"
+    hist = subprocess.run(
+        ["bash", str(P5 / "scripts/workflows.sh"), "history", f"series-{sid}", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert hist.returncode == 0, hist.stderr
+    kinds = [(h["type"], h.get("name")) for h in json.loads(hist.stdout)]
+    assert ("ExecutionStarted", "series_workflow") in kinds
+    assert ("TaskScheduled", "advance_series") in kinds, "a round: the activity was scheduled"
+    assert any(t == "TaskCompleted" for t, _ in kinds)
 
 
 def test_changed_due_date_reschedules_the_reminder_job(api: httpx.Client) -> None:
