@@ -13,31 +13,28 @@ from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
 from api.routes.tasks import router as tasks_router
-from infra import logging as jlog
+from infra.bootstrap import service_base
 from infra.settings import get_settings
-from infra.sidecar import Sidecar
-from storage.db import make_engine, make_sessions, migrate
+from storage.db import make_sessions, migrate
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    jlog.configure(settings.log_level, settings.app_id)
-    sidecar = Sidecar(settings)
-    await sidecar.wait_ready()
-    db_url = await sidecar.read_secret(settings.database_url_secret)
-    auth_secret = await sidecar.read_secret(settings.auth_secret_name)
-    engine = make_engine(db_url, settings.db_pool_size)
-    await migrate(engine)
-    relay = OutboxRelay(engine, db_url, sidecar, settings.outbox_batch_size)
-    relay.start()
-    app.state.runtime = Runtime(settings, sidecar, engine, make_sessions(engine), auth_secret)
-    try:
-        yield
-    finally:
-        await relay.stop()
-        await engine.dispose()
-        await sidecar.aclose()
+    async with service_base(settings) as base:
+        auth_secret = await base.sidecar.read_secret(settings.auth_secret_name)
+        await migrate(base.engine)
+        relay = OutboxRelay(
+            base.engine, base.database_url, base.sidecar, settings.outbox_batch_size
+        )
+        relay.start()
+        app.state.runtime = Runtime(
+            settings, base.sidecar, base.engine, make_sessions(base.engine), auth_secret
+        )
+        try:
+            yield
+        finally:
+            await relay.stop()
 
 
 def create_app() -> FastAPI:

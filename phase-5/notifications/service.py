@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infra import logging as jlog
+from infra.bootstrap import service_base
 from infra.events_in import IncomingEvent
 from infra.messaging import DEAD_LETTER, EventType, Topic
 from infra.settings import get_settings
@@ -31,7 +32,7 @@ from notifications.push_channel import PushSender
 from notifications.secrets import load_smtp, load_vapid
 from notifications.smtp_channel import SmtpSender
 from notifications.worker import DeliveryWorker
-from storage.db import make_engine, make_sessions, transaction
+from storage.db import make_sessions, transaction
 
 log = logging.getLogger("notification-service")
 
@@ -47,35 +48,31 @@ class NotifierRuntime:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    jlog.configure(settings.log_level, settings.app_id)
-    sidecar = Sidecar(settings)
-    await sidecar.wait_ready()
-    engine = make_engine(await sidecar.read_secret(settings.database_url_secret), 5)
-    sessions = make_sessions(engine)
-    timeout = settings.notify_send_timeout_seconds
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-    )
-    smtp = SmtpSender(await load_smtp(sidecar), timeout)
-    push = PushSender(
-        await load_vapid(sidecar),
-        http,
-        ttl=settings.push_ttl_seconds,
-        allow_loopback_http=settings.allow_loopback_http_push,
-    )
-    worker = DeliveryWorker(sessions, settings, sidecar, smtp, push)
-    worker.start()
-    app.state.runtime = NotifierRuntime(sidecar, engine, sessions, worker)
-    log.info("delivery worker started", extra={"fields": {"worker": worker.me}})
-    try:
-        yield
-    finally:
-        await worker.stop()
-        await http.aclose()
-        await engine.dispose()
-        await sidecar.aclose()
+    async with service_base(settings, pool_size=5) as base:
+        sidecar, engine = base.sidecar, base.engine
+        sessions = make_sessions(engine)
+        timeout = settings.notify_send_timeout_seconds
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+        smtp = SmtpSender(await load_smtp(sidecar), timeout)
+        push = PushSender(
+            await load_vapid(sidecar),
+            http,
+            ttl=settings.push_ttl_seconds,
+            allow_loopback_http=settings.allow_loopback_http_push,
+        )
+        worker = DeliveryWorker(sessions, settings, sidecar, smtp, push)
+        worker.start()
+        app.state.runtime = NotifierRuntime(sidecar, engine, sessions, worker)
+        log.info("delivery worker started", extra={"fields": {"worker": worker.me}})
+        try:
+            yield
+        finally:
+            await worker.stop()
+            await http.aclose()
 
 
 app = FastAPI(title="notification-service", lifespan=lifespan)

@@ -19,11 +19,11 @@ from sqlalchemy import text
 
 from activities import resources as activity_resources
 from infra import logging as jlog
+from infra.bootstrap import service_base
 from infra.events_in import IncomingEvent, PoisonMessage
 from infra.messaging import CONSUMER_JOBS, CONSUMER_TASK_EVENTS, DEAD_LETTER, Topic
 from infra.settings import get_settings
-from infra.sidecar import Sidecar
-from storage.db import make_engine, make_sessions, transaction
+from storage.db import make_sessions, transaction
 from storage.processed import claim
 from workflows import reminder_jobs
 from workflows.reactions import Engine, ensure_workflow, react
@@ -56,32 +56,26 @@ async def reconcile(engine: Engine) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    jlog.configure(settings.log_level, settings.app_id)
-    sidecar = Sidecar(settings)
-    await sidecar.wait_ready()
-    db_url = await sidecar.read_secret(settings.database_url_secret)
-    db = make_engine(db_url, settings.db_pool_size)
-    activity_resources.configure(settings, db_url)
-    engine = Engine(
-        make_sessions(db),
-        sidecar,
-        DaprWorkflowClient(settings.dapr_host, str(settings.dapr_grpc_port)),
-    )
-    app.state.engine = engine
-    wf_runtime = build_runtime(settings.dapr_host, settings.dapr_grpc_port)
-    await asyncio.to_thread(wf_runtime.start)
-    log.info("workflow runtime started")
-    background = asyncio.create_task(reconcile(engine)) if settings.reconcile_on_start else None
-    try:
-        yield
-    finally:
-        if background:
-            background.cancel()
-            with suppress(asyncio.CancelledError):
-                await background
-        await asyncio.to_thread(wf_runtime.shutdown)
-        await db.dispose()
-        await sidecar.aclose()
+    async with service_base(settings) as base:
+        activity_resources.configure(settings, base.database_url)
+        engine = Engine(
+            make_sessions(base.engine),
+            base.sidecar,
+            DaprWorkflowClient(settings.dapr_host, str(settings.dapr_grpc_port)),
+        )
+        app.state.engine = engine
+        wf_runtime = build_runtime(settings.dapr_host, settings.dapr_grpc_port)
+        await asyncio.to_thread(wf_runtime.start)
+        log.info("workflow runtime started")
+        background = asyncio.create_task(reconcile(engine)) if settings.reconcile_on_start else None
+        try:
+            yield
+        finally:
+            if background:
+                background.cancel()
+                with suppress(asyncio.CancelledError):
+                    await background
+            await asyncio.to_thread(wf_runtime.shutdown)
 
 
 app = FastAPI(title="recurring-task-service", lifespan=lifespan)

@@ -1,30 +1,16 @@
 """Crashes and races: the engine loses no occurrence and creates none twice."""
 
-import os
 import signal
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from dapr.ext.workflow import DaprWorkflowClient, WorkflowStatus
 
-from tests.support.stack import ENGINE, STATE, auth, eventually, new_user, query, run_script
-
-
-def _pid(name: str) -> int:
-    return int(Path(STATE / "run" / f"{name}.pid").read_text())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+from tests.support.stack import ENGINE, auth, eventually, kill, new_user, query, run_script
 
 
 def _running(series_id: str) -> bool:
@@ -78,9 +64,7 @@ def test_kill_9_mid_round_loses_and_doubles_nothing(api: httpx.Client, victim: s
             api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user)).status_code == 200
         )
     # The completions are flowing through outbox -> Kafka -> rounds right now.
-    pid = _pid(victim)
-    os.kill(pid, signal.SIGKILL)
-    eventually(lambda: not _alive(pid), timeout=10)
+    kill(victim, signal.SIGKILL)
     run_script("dev-up.sh", "--no-reload")
     _assert_each_series_advanced_exactly_once(made)
 

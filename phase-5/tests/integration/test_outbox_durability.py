@@ -1,35 +1,19 @@
 """Nothing is lost while the sidecar is down: writes are accepted, events wait in the
 outbox, and all of them arrive exactly once when it is back."""
 
-import os
 import signal
-from pathlib import Path
 
 import httpx
 
 from tests.support.kafka import TopicTail
-from tests.support.stack import API, STATE, auth, eventually, new_user, query, run_script
-
-
-def _kill(name: str) -> None:
-    pid = int(Path(STATE / "run" / f"{name}.pid").read_text())
-    os.kill(pid, signal.SIGTERM)
-    eventually(lambda: not _alive(pid), timeout=30)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+from tests.support.stack import API, auth, kill, new_user, query, run_script
 
 
 def test_hundred_writes_while_sidecar_is_down_all_arrive_once(api: httpx.Client) -> None:
     user = new_user()
     tail = TopicTail("task-operations")
     try:
-        _kill("todo-api-daprd")
+        kill("todo-api-daprd", signal.SIGTERM)
         ids = []
         for i in range(100):
             r = api.post("/tasks", json={"title": f"offline {i}"}, headers=auth(user))

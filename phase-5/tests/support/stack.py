@@ -97,3 +97,22 @@ def query(sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(db_url(), autocommit=True) as conn:
         rows = conn.execute(sql, params).fetchall()
     return list(rows)
+
+
+def pid_of(process: str) -> int:
+    return int((STATE / "run" / f"{process}.pid").read_text())
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def kill(process: str, sig: int) -> None:
+    """Signals one process of the stack and waits until it is gone."""
+    pid = pid_of(process)
+    os.kill(pid, sig)
+    eventually(lambda: not alive(pid), timeout=30)
