@@ -9,20 +9,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, func, text
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-
-def _ts(nullable: bool = True, default_now: bool = False) -> Any:
-    return Field(
-        default=None,
-        sa_column=Column(
-            DateTime(timezone=True),
-            nullable=nullable,
-            server_default=func.now() if default_now else None,
-        ),
-    )
+from storage.tables import timestamp_field
 
 
 class NotificationEmail(SQLModel, table=True):
@@ -32,8 +23,8 @@ class NotificationEmail(SQLModel, table=True):
 
     user_id: str = Field(primary_key=True, max_length=128)
     address: str = Field(max_length=254)
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
-    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    updated_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 class PushSubscription(SQLModel, table=True):
@@ -48,8 +39,8 @@ class PushSubscription(SQLModel, table=True):
     endpoint: str = Field(sa_column=Column(Text, nullable=False))
     p256dh: str = Field(max_length=128)
     auth: str = Field(max_length=64)
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
-    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    updated_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 class NotificationDelivery(SQLModel, table=True):
@@ -79,9 +70,9 @@ class NotificationDelivery(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     scheduled_time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    next_attempt_at: datetime | None = _ts()
+    next_attempt_at: datetime | None = timestamp_field()
     claimed_by: str | None = Field(default=None, max_length=100)
-    claimed_at: datetime | None = _ts()
+    claimed_at: datetime | None = timestamp_field()
     # Push endpoints already served by an earlier attempt of this delivery (never resent).
     delivered_to: list[str] = Field(
         default_factory=list,
@@ -90,10 +81,10 @@ class NotificationDelivery(SQLModel, table=True):
     # The event's data, so a restarted worker can render the message without the event.
     reminder: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    sent_at: datetime | None = _ts()
-    dead_lettered_at: datetime | None = _ts()
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
-    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+    sent_at: datetime | None = timestamp_field()
+    dead_lettered_at: datetime | None = timestamp_field()
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    updated_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 __all__ = ["NotificationDelivery", "NotificationEmail", "PushSubscription"]

@@ -21,7 +21,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
-def _ts(nullable: bool = True, default_now: bool = False) -> Any:
+def timestamp_field(nullable: bool = True, default_now: bool = False) -> Any:
+    """A timestamptz column, optionally defaulting to now() in the database."""
     return Field(
         default=None,
         sa_column=Column(
@@ -48,7 +49,7 @@ class RecurringSeries(SQLModel, table=True):
     recurrence_start_date: datetime = Field(
         sa_column=Column(DateTime(timezone=False), nullable=False)
     )
-    recurrence_end_date: datetime | None = _ts()
+    recurrence_end_date: datetime | None = timestamp_field()
     recurrence_count: int | None = None
     lead_time_seconds: int = 900
     reminder_offsets: list[str] = Field(
@@ -56,12 +57,12 @@ class RecurringSeries(SQLModel, table=True):
         sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     )
     status: str = Field(default="active", max_length=16)
-    upcoming_occurrence: datetime | None = _ts()
+    upcoming_occurrence: datetime | None = timestamp_field()
     # Occurrences at or before this instant are never materialized: set on resume (no
     # flood of the ones missed while paused) and when a pattern edit regenerates.
-    skip_until: datetime | None = _ts()
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
-    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+    skip_until: datetime | None = timestamp_field()
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    updated_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 class Task(SQLModel, table=True):
@@ -79,14 +80,14 @@ class Task(SQLModel, table=True):
     title: str = Field(max_length=500)
     description: str | None = Field(default=None, sa_column=Column(Text))
     priority: str = Field(default="medium", max_length=16)
-    due_date: datetime | None = _ts()
-    occurrence_at: datetime | None = _ts()
+    due_date: datetime | None = timestamp_field()
+    occurrence_at: datetime | None = timestamp_field()
     status: str = Field(default="pending", max_length=16)
     is_exception: bool = False
     is_recurring: bool = False
-    completed_at: datetime | None = _ts()
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
-    updated_at: datetime | None = _ts(nullable=False, default_now=True)
+    completed_at: datetime | None = timestamp_field()
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    updated_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 class Reminder(SQLModel, table=True):
@@ -104,9 +105,9 @@ class Reminder(SQLModel, table=True):
     reminder_type: str = Field(default="email", max_length=16)
     status: str = Field(default="pending", max_length=16)
     job_name: str = Field(max_length=200)
-    fired_at: datetime | None = _ts()
-    sent_at: datetime | None = _ts()
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
+    fired_at: datetime | None = timestamp_field()
+    sent_at: datetime | None = timestamp_field()
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -125,8 +126,8 @@ class OutboxRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
-    sent_at: datetime | None = _ts()
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    sent_at: datetime | None = timestamp_field()
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -137,7 +138,7 @@ class ProcessedEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=200)
     consumer: str = Field(primary_key=True, max_length=100)
     event_type: str | None = Field(default=None, max_length=100)
-    processed_at: datetime | None = _ts(nullable=False, default_now=True)
+    processed_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 class IdempotencyKey(SQLModel, table=True):
@@ -150,7 +151,7 @@ class IdempotencyKey(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     status_code: int
     response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime | None = _ts(nullable=False, default_now=True)
+    created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
 
 
 __all__ = [

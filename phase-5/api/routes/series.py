@@ -51,6 +51,27 @@ async def _change(
     return sc.describe(series, sc.now_utc())
 
 
+async def _act(
+    request: Request,
+    session: AsyncSession,
+    user_id: str,
+    key: str | None,
+    series_id: uuid.UUID,
+    change: str,
+    apply: Callable[[RecurringSeries], Awaitable[bool]],
+) -> JSONResponse:
+    """A series action, once per Idempotency-Key."""
+    return await once(
+        session,
+        user_id,
+        key,
+        request.url.path,
+        None,
+        200,
+        lambda: _change(session, user_id, series_id, change, apply),
+    )
+
+
 @router.post("/{series_id}/pause", response_model=SeriesPublic)
 async def pause(
     series_id: uuid.UUID,
@@ -67,15 +88,7 @@ async def pause(
         series.status = "paused"
         return True
 
-    return await once(
-        session,
-        user_id,
-        idempotency_key,
-        request.url.path,
-        None,
-        200,
-        lambda: _change(session, user_id, series_id, "paused", apply),
-    )
+    return await _act(request, session, user_id, idempotency_key, series_id, "paused", apply)
 
 
 @router.post("/{series_id}/resume", response_model=SeriesPublic)
@@ -96,15 +109,7 @@ async def resume(
         series.skip_until = sc.now_utc()
         return True
 
-    return await once(
-        session,
-        user_id,
-        idempotency_key,
-        request.url.path,
-        None,
-        200,
-        lambda: _change(session, user_id, series_id, "resumed", apply),
-    )
+    return await _act(request, session, user_id, idempotency_key, series_id, "resumed", apply)
 
 
 @router.post("/{series_id}/skip", response_model=SeriesPublic)
@@ -128,12 +133,4 @@ async def skip(
         series.skip_until = series.upcoming_occurrence
         return True
 
-    return await once(
-        session,
-        user_id,
-        idempotency_key,
-        request.url.path,
-        None,
-        200,
-        lambda: _change(session, user_id, series_id, "skipped", apply),
-    )
+    return await _act(request, session, user_id, idempotency_key, series_id, "skipped", apply)
