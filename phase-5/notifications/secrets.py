@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 
 from infra.sidecar import Sidecar, SidecarError
 
-SMTP_HOST = "smtp-host"
-SMTP_PORT = "smtp-port"
-SMTP_USERNAME = "smtp-username"
-SMTP_PASSWORD = "smtp-password"
-SMTP_FROM = "smtp-from"
-VAPID_PRIVATE_KEY = "vapid-private-key"
-VAPID_PUBLIC_KEY = "vapid-public-key"
-VAPID_SUBJECT = "vapid-subject"
+# Names of entries in the Dapr secret store (never the values).
+SMTP_HOST_NAME = "smtp-host"
+SMTP_PORT_NAME = "smtp-port"
+SMTP_USERNAME_NAME = "smtp-username"
+SMTP_PASSWORD_NAME = "smtp-password"
+SMTP_FROM_NAME = "smtp-from"
+VAPID_PRIVATE_KEY_NAME = "vapid-private-key"
+VAPID_PUBLIC_KEY_NAME = "vapid-public-key"
+VAPID_SUBJECT_NAME = "vapid-subject"
 
 
 @dataclass(frozen=True)
@@ -33,21 +34,21 @@ class VapidConfig:
 
 
 async def load_smtp(sidecar: Sidecar) -> SmtpConfig:
-    port = await sidecar.read_secret(SMTP_PORT)
+    port = await sidecar.read_secret(SMTP_PORT_NAME)
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise SidecarError(f"secret {SMTP_PORT!r} is not a TCP port")
+        raise SidecarError(f"secret {SMTP_PORT_NAME!r} is not a TCP port")
     return SmtpConfig(
-        host=await sidecar.read_secret(SMTP_HOST),
+        host=await sidecar.read_secret(SMTP_HOST_NAME),
         port=int(port),
-        sender=await sidecar.read_secret(SMTP_FROM),
-        username=await sidecar.read_secret(SMTP_USERNAME, allow_empty=True),
-        password=await sidecar.read_secret(SMTP_PASSWORD, allow_empty=True),
+        sender=await sidecar.read_secret(SMTP_FROM_NAME),
+        username=await sidecar.read_secret(SMTP_USERNAME_NAME, allow_empty=True),
+        password=await sidecar.read_secret(SMTP_PASSWORD_NAME, allow_empty=True),
     )
 
 
 async def load_vapid(sidecar: Sidecar) -> VapidConfig:
     return VapidConfig(
-        private_key_pem=await sidecar.read_secret(VAPID_PRIVATE_KEY),
-        public_key=await sidecar.read_secret(VAPID_PUBLIC_KEY),
-        subject=await sidecar.read_secret(VAPID_SUBJECT),
+        private_key_pem=await sidecar.read_secret(VAPID_PRIVATE_KEY_NAME),
+        public_key=await sidecar.read_secret(VAPID_PUBLIC_KEY_NAME),
+        subject=await sidecar.read_secret(VAPID_SUBJECT_NAME),
     )

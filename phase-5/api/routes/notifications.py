@@ -31,7 +31,7 @@ from notifications.addresses import (
     MAX_ENDPOINT,
     check_endpoint,
 )
-from notifications.secrets import VAPID_PUBLIC_KEY
+from notifications.secrets import VAPID_PUBLIC_KEY_NAME
 from storage.notification_tables import NotificationEmail, PushSubscription
 
 router = APIRouter(prefix=API_V1, tags=["notifications"])
@@ -143,7 +143,7 @@ async def vapid_public_key(
     key: str | None = getattr(request.app.state, "vapid_public_key", None)
     if key is None:
         try:
-            key = await runtime.sidecar.read_secret(VAPID_PUBLIC_KEY)
+            key = await runtime.sidecar.read_secret(VAPID_PUBLIC_KEY_NAME)
         except SidecarError as exc:
             raise Unavailable("Web Push is not configured at the moment.") from exc
         request.app.state.vapid_public_key = key

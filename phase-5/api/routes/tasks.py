@@ -246,7 +246,7 @@ async def _edit_series(
         rec = sc.parse_or_422(body.recurrence, now)
         sc.apply_recurrence(series, rec)
         series.skip_until = now
-        upcoming = [t for t in await sc.pending_from(session, series.series_id, now)]
+        upcoming = await sc.pending_from(session, series.series_id, now)
         await sc.retire_tasks(session, upcoming, hard=True)
         regenerated = True
     series.updated_at = now
@@ -275,8 +275,10 @@ async def _edit_series(
         series.user_id,
         {"series": sc.series_data(series), "changes": sorted(changes), "regenerated": regenerated},
     )
-    if regenerated or task.status == "deleted" or not await _still_exists(session, task):
-        first = await _first_pending(session, series)
+    if regenerated:
+        # The edited instance may have been one of the regenerated ones: answer with the
+        # series' first pending instance, materializing the new rule's first if none is left.
+        first = pending[0] if pending else None
         if first is None:
             first = await materialize(
                 session,
@@ -289,15 +291,6 @@ async def _edit_series(
             return public(first)
     await session.refresh(task)
     return public(task)
-
-
-async def _still_exists(session: Any, task: Task) -> bool:
-    return (await session.get(Task, task.task_id)) is not None
-
-
-async def _first_pending(session: Any, series: RecurringSeries) -> Task | None:
-    pending = await sc.pending_from(session, series.series_id, None)
-    return pending[0] if pending else None
 
 
 async def _split(

@@ -132,6 +132,7 @@ def test_remove_push_with_a_malformed_endpoint_is_422(api: httpx.Client) -> None
     r = api.delete(
         "/me/notifications/push", params={"endpoint": "x\x00y"}, headers=auth(new_user())
     )
+    assert r.status_code == 422, r.text
     assert_invalid(r, "endpoint")
 
 

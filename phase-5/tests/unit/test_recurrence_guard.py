@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import TypeVar
 
 import pytest
@@ -46,14 +47,16 @@ def timed(call: Callable[[], T]) -> T | None:
         assert elapsed < BOUND, f"took {elapsed:.3f}s"
 
 
-def exercise(recurrence: Recurrence, cursor: datetime) -> None:
-    timed(lambda: recurrence.next_after(cursor))
+def exercise(recurrence: Recurrence, cursor: datetime) -> datetime | None:
+    """Every public call on ``recurrence``, each bounded; returns ``next_after(cursor)``."""
+    following = timed(lambda: recurrence.next_after(cursor))
     timed(lambda: recurrence.preview(50))
     timed(lambda: recurrence.preview(20, after=cursor))
     timed(lambda: recurrence.next_after_completion(cursor, completed_count=1))
     timed(lambda: recurrence.occurrence_index(cursor))
     timed(lambda: recurrence.description)
     timed(lambda: Recurrence.from_dict(recurrence.to_dict()))
+    return following
 
 
 IMPOSSIBLE_OR_RARE = [
@@ -202,7 +205,8 @@ def test_hostile_rules_return_or_raise_quickly(
         lambda: parse_recurrence(rule, timezone=zone, now=now, start=start, count=count)
     )
     if recurrence is not None:
-        exercise(recurrence, cursor)
+        following = exercise(recurrence, cursor)
+        assert following is None or following > cursor
 
 
 in_range_parts = st.lists(
@@ -248,8 +252,10 @@ def test_in_range_rules_with_extreme_dates_return_quickly(
         # Refused by the checks: the same rule built without them must still be bounded.
         recurrence = timed(lambda: Recurrence(rrule=rule, timezone=zone, start=start))
     if recurrence is not None:
-        exercise(recurrence, cursor)
-        timed(lambda: recurrence.preview(1000, after=cursor))
+        following = exercise(recurrence, cursor)
+        assert following is None or following > cursor
+        page = timed(lambda: recurrence.preview(1000, after=cursor)) or []
+        assert all(later > earlier for earlier, later in pairwise(page))
 
 
 @SETTINGS
