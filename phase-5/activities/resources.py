@@ -62,7 +62,7 @@ def resources() -> Resources:
     loop_id = id(asyncio.get_running_loop())
     found = _by_loop.get(loop_id)
     if found is None:
-        engine = make_engine(_config.database_url, _config.settings.db_pool_size)
+        engine = make_engine(_config.database_url, _config.settings.db_pool_size, pre_ping=False)
         found = Resources(
             engine, make_sessions(engine), RateLimiter(_config.settings.materialize_rate_per_s)
         )

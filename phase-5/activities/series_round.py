@@ -63,6 +63,9 @@ def jitter(series_id: str, spread_s: float) -> timedelta:
 async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> dict[str, Any]:
     inp = RoundInput.model_validate(raw)
     res = resources()
+    # A round creates at most one instance but for rare catch-ups: its token is taken
+    # before the transaction, so a round waiting on the limit holds no connection.
+    await res.limiter.acquire()
     now = datetime.now(UTC)
     async with transaction(res.sessions) as session:
         series = (
@@ -89,8 +92,9 @@ async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> d
         rec = recurrence_of(series)
         plan = plan_round(rec, view, now)
         created: list[str] = []
-        for occurrence in plan.create:
-            await res.limiter.acquire()
+        for i, occurrence in enumerate(plan.create):
+            if i:
+                await res.limiter.acquire()
             task = await materialize(session, series, occurrence, now, source=SOURCE)
             if task is not None:
                 created.append(str(task.task_id))

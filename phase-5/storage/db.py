@@ -14,8 +14,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_LOCK = 5_400_001
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+def make_engine(url: str, pool_size: int = 10, *, pre_ping: bool = True) -> AsyncEngine:
+    """`pre_ping` costs a round trip per checkout; callers that retry a failed unit of
+    work anyway (workflow activities) go without it: a connection found dead on first use
+    is discarded, and the retry takes a fresh one."""
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
+    )
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infra.messaging import EventType
@@ -76,14 +76,20 @@ async def materialize(
             is_recurring=True,
         )
         .on_conflict_do_nothing(constraint="uq_tasks_series_occurrence")
-        .returning(col(Task.task_id))
+        .returning(Task)
     )
-    created = (await session.execute(stmt)).scalar_one_or_none()
-    if created is None:
+    found = await session.execute(select(Task).from_statement(stmt))
+    task: Task | None = found.scalar_one_or_none()
+    if task is None:
         return None
-    task = (await session.exec(select(Task).where(Task.task_id == created))).one()
     reminders = await write_reminders(
-        session, task.task_id, task.user_id, task.due_date, list(series.reminder_offsets), now
+        session,
+        task.task_id,
+        task.user_id,
+        task.due_date,
+        list(series.reminder_offsets),
+        now,
+        new_task=True,
     )
     add_event(
         session,

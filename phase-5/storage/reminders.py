@@ -59,9 +59,12 @@ async def write_reminders(
     due: datetime | None,
     offsets: list[str],
     now: datetime,
+    *,
+    new_task: bool = False,
 ) -> int:
-    """(Re)writes the task's reminder rows for its due time; drops offsets no longer wanted.
-    Reminders whose time has passed are not created. Returns how many are pending."""
+    """(Re)writes the task's reminder rows for its due time; drops offsets no longer wanted
+    (a task created in this transaction has none to drop). Reminders whose time has passed
+    are not created. Returns how many are pending."""
     wanted: list[str] = []
     if due is not None:
         for offset in offsets:
@@ -81,6 +84,8 @@ async def write_reminders(
                     "job": job,
                 },
             )
+    if new_task:
+        return len(wanted)
     await session.execute(
         text(
             "UPDATE reminders SET status = 'cancelled' WHERE task_id = :t AND status = 'pending' "

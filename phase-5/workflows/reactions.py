@@ -99,6 +99,29 @@ async def schedule_task_reminders(engine: Engine, task_id: str) -> int:
     return scheduled
 
 
+_ACTED_ON = {
+    EventType.SERIES_CREATED,
+    EventType.TASK_CREATED,
+    EventType.TASK_UPDATED,
+    EventType.TASK_COMPLETED,
+    EventType.TASK_DELETED,
+    EventType.SERIES_UPDATED,
+    EventType.SERIES_DELETED,
+}
+
+
+def has_effect(event: IncomingEvent) -> bool:
+    """False for an event this service does nothing with, such as every instance a burst
+    creates without reminders: it is acknowledged without touching the database, since
+    there is no effect a redelivery could double."""
+    data = event.data
+    if data.get("cancelled_jobs"):
+        return True
+    if event.type == EventType.TASK_CREATED and data.get("reminders") == 0:
+        return False
+    return event.type in _ACTED_ON
+
+
 async def react(engine: Engine, event: IncomingEvent) -> None:
     data = event.data
     task = data.get("task") if isinstance(data.get("task"), dict) else None
@@ -108,8 +131,6 @@ async def react(engine: Engine, event: IncomingEvent) -> None:
     match event.type:
         case EventType.SERIES_CREATED:
             await ensure_workflow(engine, _id(series, "series_id"))
-        case EventType.TASK_CREATED if data.get("reminders") == 0:
-            pass  # nothing to schedule: spares a read per instance in a burst
         case EventType.TASK_CREATED | EventType.TASK_UPDATED:
             await schedule_task_reminders(engine, _id(task, "task_id"))
         case EventType.TASK_COMPLETED:

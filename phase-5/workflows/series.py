@@ -1,23 +1,25 @@
 """The series workflow: one long-lived instance per series, id `series-<series_id>`.
 
 Each round: an activity reads the truth and creates what is due; then the workflow waits
-for the first of the lead-time timer or a wake-up event, and starts the next round with
-continue_as_new, so its history stays short forever. Events only wake it: one raised
-during continue_as_new can be lost (dapr/dapr#8277), and the next round's read of the
-database makes that harmless. Deterministic: no I/O, no clock but the context's."""
+for a wake-up event, or until the lead-time instant. A generation runs a few rounds and
+then continues as new, so its history stays short forever. Events only wake it: one
+raised during continue_as_new can be lost (dapr/dapr#8277), and the next round's read of
+the database makes that harmless. Deterministic: no I/O, no clock but the context's."""
 
 from collections.abc import Generator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, TaskFailedError, when_any
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from activities.series_round import RoundResult, advance_series
 
 # One event name for every wake-up (instance completed, series edited, occurrence skipped,
-# paused, resumed, deleted; the reason rides in the data): each pending external-event wait
-# costs the runtime a durable timer per round, and the round reads the truth anyway.
+# paused, resumed, deleted; the reason rides in the data). The wait carries the lead-time
+# instant as its timeout, so a round costs one durable timer, and the runtime deletes it
+# when an event wins.
 WAKE_EVENT = "wake"
 MIN_WAIT = timedelta(seconds=1)
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
@@ -27,6 +29,11 @@ ROUND_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     max_retry_interval=timedelta(seconds=15),
 )
+# Every continue_as_new costs the runtime an extra orchestration step and scheduler job,
+# so a generation runs several rounds; its history (about eight events a round) stays
+# small. Carried in the state, so changing the default never changes a running
+# generation's replay.
+ROUNDS_PER_GENERATION = 8
 
 
 class SeriesState(BaseModel):
@@ -34,6 +41,7 @@ class SeriesState(BaseModel):
 
     series_id: str
     rounds: int = 0
+    rounds_per_generation: int = Field(default=ROUNDS_PER_GENERATION, ge=1, le=64)
 
 
 def _like(moment: datetime, reference: datetime) -> datetime:
@@ -47,17 +55,58 @@ def instance_id(series_id: str) -> str:
     return f"series-{series_id}"
 
 
+def _wait(ctx: DaprWorkflowContext, result: RoundResult) -> Any:
+    """Until a wake-up, or the lead-time instant when there is one to wait for."""
+    if result.wake_at is None or result.paused:
+        return ctx.wait_for_external_event(WAKE_EVENT)
+    now = ctx.current_utc_datetime
+    fire_at = max(_like(result.wake_at, now), now + MIN_WAIT)
+    return ctx.wait_for_external_event(WAKE_EVENT, timeout=fire_at)
+
+
 def series_workflow(
     ctx: DaprWorkflowContext, raw: dict[str, Any]
 ) -> Generator[Any, Any, dict[str, Any]]:
     state = SeriesState.model_validate(raw)
+    if "rounds_per_generation" not in raw:
+        # A generation started before rounds ran several per generation replays the shape
+        # it was recorded with. Decided by its input, not by the SDK's is_patched: on Dapr
+        # 1.18.2 a late event to a completed workflow whose history holds a patch stalls
+        # it while holding its actor lock, and that blocks the workflow actors from
+        # re-registering when the worker reconnects.
+        return (yield from _legacy_generation(ctx, state))
+    for _ in range(state.rounds_per_generation):
+        try:
+            out = yield ctx.call_activity(
+                advance_series, input={"series_id": state.series_id}, retry_policy=ROUND_RETRY
+            )
+        except TaskFailedError:
+            # The database or sidecar is down for longer than the retries: try again
+            # later rather than failing the series for good.
+            yield ctx.create_timer(ctx.current_utc_datetime + RETRY_AFTER_FAILURE)
+            break
+        result = RoundResult.model_validate(out)
+        state.rounds += 1
+        if result.finished:
+            return {"series_id": state.series_id, "rounds": state.rounds, "end": result.reason}
+        with suppress(TimeoutError):  # the lead-time instant: the next round materializes
+            yield _wait(ctx, result)
+    ctx.continue_as_new(state.model_dump())
+    return {}
+
+
+def _legacy_generation(
+    ctx: DaprWorkflowContext, state: SeriesState
+) -> Generator[Any, Any, dict[str, Any]]:
+    """One round per generation, waiting on a timer and an indefinite event: the shape
+    recorded before several rounds ran per generation. Its continue_as_new carries the new
+    state, so each such generation ends at its next wake-up; remove this once none can be
+    in flight."""
     try:
         out = yield ctx.call_activity(
             advance_series, input={"series_id": state.series_id}, retry_policy=ROUND_RETRY
         )
     except TaskFailedError:
-        # The database or sidecar is down for longer than the retries: try again later
-        # rather than failing the series for good.
         yield ctx.create_timer(ctx.current_utc_datetime + RETRY_AFTER_FAILURE)
         ctx.continue_as_new(state.model_dump())
         return {}
@@ -67,8 +116,7 @@ def series_workflow(
     waits = [ctx.wait_for_external_event(WAKE_EVENT)]
     if result.wake_at is not None and not result.paused:
         now = ctx.current_utc_datetime
-        fire_at = max(_like(result.wake_at, now), now + MIN_WAIT)
-        waits.append(ctx.create_timer(fire_at))
+        waits.append(ctx.create_timer(max(_like(result.wake_at, now), now + MIN_WAIT)))
     yield when_any(waits)
     state.rounds += 1
     ctx.continue_as_new(state.model_dump())

@@ -26,7 +26,7 @@ from infra.settings import get_settings
 from storage.db import make_sessions, transaction
 from storage.processed import claim
 from workflows import reminder_jobs
-from workflows.reactions import Engine, ensure_workflow, react
+from workflows.reactions import Engine, ensure_workflow, has_effect, react
 from workflows.registry import build_runtime
 
 log = logging.getLogger("recurring-task-service")
@@ -64,7 +64,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             DaprWorkflowClient(settings.dapr_host, str(settings.dapr_grpc_port)),
         )
         app.state.engine = engine
-        wf_runtime = build_runtime(settings.dapr_host, settings.dapr_grpc_port)
+        wf_runtime = build_runtime(
+            settings.dapr_host, settings.dapr_grpc_port, settings.workflow_worker_threads
+        )
         await asyncio.to_thread(wf_runtime.start)
         log.info("workflow runtime started")
         background = asyncio.create_task(reconcile(engine)) if settings.reconcile_on_start else None
@@ -97,6 +99,8 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
         log.error("malformed event", extra={"fields": {"errors": str(exc.errors()[:3])}})
         return JSONResponse({"status": "RETRY", "error": "malformed event"}, 500)
     jlog.bind(event_id=event.id, user_id=event.user_id)
+    if not has_effect(event):
+        return JSONResponse({"status": "SUCCESS"})
     async with engine.sessions() as session:
         seen = (
             await session.execute(

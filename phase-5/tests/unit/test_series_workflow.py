@@ -1,0 +1,144 @@
+"""The series workflow's control flow (workflows/series.py), driven step by step with a
+recording context: which activity, wait and continue_as_new each round asks for."""
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from dapr.ext.workflow import TaskFailedError
+from dapr.ext.workflow._durabletask import task as dt_task
+from dapr.ext.workflow._durabletask.internal import protos as pb
+
+from workflows.series import (
+    MIN_WAIT,
+    RETRY_AFTER_FAILURE,
+    ROUNDS_PER_GENERATION,
+    WAKE_EVENT,
+    series_workflow,
+)
+
+NOW = datetime(2026, 3, 2, 12, 0)  # the context's clock: naive UTC
+
+
+class Step(dt_task.CompletableTask[Any]):
+    """A task the workflow yields, labelled with what it asked for."""
+
+    def __init__(self, kind: str, **what: Any) -> None:
+        super().__init__()
+        self.kind, self.what = kind, what
+
+
+@dataclass
+class Ctx:
+    continued: list[dict[str, Any]] = field(default_factory=list)
+    current_utc_datetime: datetime = NOW
+    is_replaying: bool = False
+
+    def call_activity(self, fn: Any, *, input: Any, retry_policy: Any = None) -> Step:
+        return Step("activity", name=fn.__name__, input=input)
+
+    def wait_for_external_event(self, name: str, *, timeout: Any = None) -> Step:
+        return Step("wait", name=name, timeout=timeout)
+
+    def create_timer(self, fire_at: datetime) -> Step:
+        return Step("timer", fire_at=fire_at)
+
+    def continue_as_new(self, new_input: Any, *, save_events: bool = False) -> None:
+        self.continued.append(new_input)
+
+
+def start(raw: dict[str, Any]) -> tuple[Ctx, Generator[Any, Any, dict[str, Any]], Any]:
+    ctx = Ctx()
+    gen = series_workflow(ctx, raw)  # type: ignore[arg-type]
+    return ctx, gen, next(gen)
+
+
+def round_result(**kw: Any) -> dict[str, Any]:
+    return {"finished": False, "paused": False, "wake_at": None, "created": [], **kw}
+
+
+def wake_in(delta: timedelta) -> str:
+    return (NOW + delta).replace(tzinfo=UTC).isoformat()
+
+
+def finish(gen: Generator[Any, Any, dict[str, Any]], send: Any = None) -> dict[str, Any]:
+    with pytest.raises(StopIteration) as stop:
+        gen.send(send)
+    return stop.value.value  # type: ignore[no-any-return]
+
+
+def test_a_round_reads_through_the_activity_then_waits_until_the_lead_time() -> None:
+    _, gen, step = start({"series_id": "s1", "rounds_per_generation": 3})
+    assert (step.kind, step.what["name"]) == ("activity", "advance_series")
+    assert step.what["input"] == {"series_id": "s1"}
+    wait = gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    assert wait.kind == "wait" and wait.what["name"] == WAKE_EVENT
+    assert wait.what["timeout"] == NOW + timedelta(hours=1), "one timer: the wait's timeout"
+
+
+def test_a_generation_runs_its_rounds_then_continues_as_new_with_the_count() -> None:
+    ctx, gen, step = start({"series_id": "s1", "rounds_per_generation": 3})
+    for i in range(3):
+        assert step.kind == "activity", f"round {i + 1} starts with the read"
+        wait = gen.send(round_result(wake_at=wake_in(timedelta(minutes=5))))
+        if i < 2:
+            # The lead-time instant: the timeout ends the wait and the next round begins.
+            step = gen.throw(TimeoutError("lead time"))
+    assert finish(gen, {"reason": "instance_completed"}) == {}
+    assert wait.kind == "wait"
+    assert ctx.continued == [{"series_id": "s1", "rounds": 3, "rounds_per_generation": 3}]
+
+
+def test_a_wake_up_starts_the_next_round_at_once() -> None:
+    _, gen, _ = start({"series_id": "s1", "rounds_per_generation": 2})
+    gen.send(round_result(wake_at=wake_in(timedelta(days=1))))
+    nxt = gen.send({"reason": "instance_completed"})
+    assert nxt.kind == "activity"
+
+
+def test_a_paused_series_or_one_with_nothing_ahead_waits_only_for_events() -> None:
+    _, gen, _ = start({"series_id": "s1", "rounds_per_generation": 4})
+    paused = gen.send(round_result(paused=True, wake_at=wake_in(timedelta(hours=1))))
+    assert paused.kind == "wait" and paused.what["timeout"] is None
+    gen.send({"reason": "series_resumed"})
+    idle = gen.send(round_result(wake_at=None))
+    assert idle.kind == "wait" and idle.what["timeout"] is None
+
+
+def test_a_lead_time_already_past_waits_the_minimum_not_zero() -> None:
+    _, gen, _ = start({"series_id": "s1", "rounds_per_generation": 2})
+    wait = gen.send(round_result(wake_at=wake_in(-timedelta(minutes=10))))
+    assert wait.what["timeout"] == NOW + MIN_WAIT
+
+
+def test_a_finished_series_ends_the_workflow_without_continuing() -> None:
+    ctx, gen, _ = start({"series_id": "s1", "rounds": 7, "rounds_per_generation": 8})
+    out = finish(gen, round_result(finished=True, reason="deleted"))
+    assert out == {"series_id": "s1", "rounds": 8, "end": "deleted"}
+    assert ctx.continued == []
+
+
+def test_a_failed_round_waits_and_starts_a_fresh_generation() -> None:
+    ctx, gen, _ = start({"series_id": "s1", "rounds_per_generation": 8})
+    details = pb.TaskFailureDetails(errorMessage="db down", errorType="OSError")
+    timer = gen.throw(TaskFailedError("advance_series failed", details))
+    assert timer.kind == "timer" and timer.what["fire_at"] == NOW + RETRY_AFTER_FAILURE
+    assert finish(gen) == {}
+    assert ctx.continued == [{"series_id": "s1", "rounds": 0, "rounds_per_generation": 8}]
+
+
+def test_a_generation_recorded_before_several_rounds_replays_its_own_shape() -> None:
+    """Its input has no rounds_per_generation: one round, a timer and an indefinite wait
+    under when_any, then continue_as_new into the current shape."""
+    ctx, gen, step = start({"series_id": "s1", "rounds": 4})
+    assert step.kind == "activity"
+    waits = gen.send(round_result(wake_at=wake_in(timedelta(hours=2))))
+    assert isinstance(waits, dt_task.WhenAnyTask)
+    kinds = sorted(child.kind for child in waits.get_tasks())
+    assert kinds == ["timer", "wait"]
+    assert finish(gen, waits.get_tasks()[0]) == {}
+    assert ctx.continued == [
+        {"series_id": "s1", "rounds": 5, "rounds_per_generation": ROUNDS_PER_GENERATION}
+    ]
