@@ -45,5 +45,8 @@ def current_user(runtime: RuntimeDep, authorization: Annotated[str | None, Heade
     return user_id
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the transaction commits when the endpoint returns, before the response
+# is sent. With the default (request) scope FastAPI runs the exit after sending, so a client
+# could read its own write as not yet there, or get a 2xx for a commit that then failed.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 CurrentUser = Annotated[str, Depends(current_user)]

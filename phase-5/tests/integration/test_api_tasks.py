@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
+import psycopg
 import pytest
 
 from tests.support.events import UserEvents
-from tests.support.stack import API, auth, new_user, query, secrets, token
+from tests.support.stack import API, auth, db_url, new_user, query, secrets, token
 
 
 def _error(r: httpx.Response, status: int) -> dict[str, object]:
@@ -337,3 +338,23 @@ def test_health_readiness_and_metrics(api: httpx.Client) -> None:
     assert 'http_requests_total{method="GET",route="/api/v1/tasks",status="200"}' in text
     assert "outbox_backlog" in text and "outbox_oldest_age_seconds" in text
     assert "events_published_total" in text
+
+
+def test_a_write_is_committed_before_its_answer_arrives(api: httpx.Client) -> None:
+    """Read-your-writes: the moment a 2xx arrives the change is in the database (FastAPI
+    runs a request-scoped dependency's exit only after sending the response)."""
+    user = new_user()
+    unseen: list[str] = []
+    with psycopg.connect(db_url(), autocommit=True) as conn:
+        for i in range(40):
+            r = api.post("/tasks", json={"title": f"rw {i}"}, headers=auth(user))
+            assert r.status_code == 201, r.text
+            task_id = r.json()["task_id"]
+            if not conn.execute("SELECT 1 FROM tasks WHERE task_id = %s", (task_id,)).fetchone():
+                unseen.append(f"created {task_id}")
+            done = api.post(f"/tasks/{task_id}/complete", headers=auth(user))
+            assert done.status_code == 200, done.text
+            status = conn.execute("SELECT status FROM tasks WHERE task_id = %s", (task_id,))
+            if status.fetchone() != ("completed",):
+                unseen.append(f"completed {task_id}")
+    assert unseen == [], f"{len(unseen)} of 80 answers arrived before their commit"
