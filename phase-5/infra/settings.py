@@ -38,10 +38,6 @@ class Settings(BaseSettings):
     materialize_rate_per_s: float = Field(default=100.0, gt=0)
     materialize_jitter_s: float = Field(default=2.0, ge=0, le=300)
     reconcile_on_start: bool = True
-    # The workflow worker runs every orchestration step, and sends every result, as a
-    # blocking gRPC call on this pool; the SDK's default (cores + 4) caps a 2-core host at
-    # six steps in flight, which, not the CPU, bounded the burst.
-    workflow_worker_threads: int = Field(default=32, ge=1, le=256)
 
     # Notifications, per channel: attempts in all (the first included) and the wait after a
     # failure; the retry interval is observed by the integration tests, not a test hook.

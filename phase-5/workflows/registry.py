@@ -10,8 +10,8 @@ WORKFLOWS = [series_workflow, diagnostic_workflow]
 ACTIVITIES = [advance_series, echo_activity]
 
 
-def build_runtime(host: str, port: int, threads: int) -> WorkflowRuntime:
-    runtime = WorkflowRuntime(host=host, port=str(port), maximum_thread_pool_workers=threads)
+def build_runtime(host: str, port: int) -> WorkflowRuntime:
+    runtime = WorkflowRuntime(host=host, port=str(port))
     for wf in WORKFLOWS:
         runtime.register_workflow(wf, name=wf.__name__)
     for act in ACTIVITIES:

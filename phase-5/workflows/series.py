@@ -30,7 +30,7 @@ ROUND_RETRY = RetryPolicy(
     max_retry_interval=timedelta(seconds=15),
 )
 # Every continue_as_new costs the runtime an extra orchestration step and scheduler job,
-# so a generation runs several rounds; its history (about eight events a round) stays
+# so a generation runs several rounds; its history (about six events a round) stays
 # small. Carried in the state, so changing the default never changes a running
 # generation's replay.
 ROUNDS_PER_GENERATION = 8

@@ -64,9 +64,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             DaprWorkflowClient(settings.dapr_host, str(settings.dapr_grpc_port)),
         )
         app.state.engine = engine
-        wf_runtime = build_runtime(
-            settings.dapr_host, settings.dapr_grpc_port, settings.workflow_worker_threads
-        )
+        wf_runtime = build_runtime(settings.dapr_host, settings.dapr_grpc_port)
         await asyncio.to_thread(wf_runtime.start)
         log.info("workflow runtime started")
         background = asyncio.create_task(reconcile(engine)) if settings.reconcile_on_start else None

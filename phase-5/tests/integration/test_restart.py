@@ -1,13 +1,19 @@
 """dev-down then dev-up keeps every row and every Kafka consumer offset."""
 
-from datetime import UTC, datetime, timedelta
-
 import httpx
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from infra.messaging import CONSUMER_TASK_EVENTS
-from tests.support.stack import KAFKA, auth, eventually, new_user, query, run_script
+from tests.support.stack import (
+    KAFKA,
+    auth,
+    eventually,
+    new_user,
+    query,
+    run_script,
+    task_with_reminder,
+)
 
 
 def _committed(group: str, topic: str) -> int:
@@ -17,16 +23,11 @@ def _committed(group: str, topic: str) -> int:
     return sum(max(tp.offset, 0) for tp in result.topic_partitions)
 
 
-def _with_reminder(title: str) -> dict[str, object]:
-    """A task whose v1.task.created the engine acts on (it schedules the reminder's job) and
-    so records in processed_events; one without reminders is acknowledged untouched."""
-    due = datetime.now(UTC) + timedelta(days=1)
-    return {"title": title, "due_at": due.isoformat(), "reminders": ["1h"]}
-
-
 def test_down_and_up_keeps_data_and_consumer_offsets(api: httpx.Client) -> None:
     user = new_user()
-    task = api.post("/tasks", json=_with_reminder("survives restarts"), headers=auth(user)).json()
+    task = api.post(
+        "/tasks", json=task_with_reminder("survives restarts"), headers=auth(user)
+    ).json()
     eventually(
         lambda: query(
             "SELECT 1 FROM processed_events p JOIN outbox o ON o.event_id::text = p.event_id "
@@ -47,7 +48,7 @@ def test_down_and_up_keeps_data_and_consumer_offsets(api: httpx.Client) -> None:
     )
     after = _committed("recurring-task-service", "task-operations")
     assert after >= before > 0, "offsets kept: the engine does not re-read the topic from the start"
-    again = api.post("/tasks", json=_with_reminder("after restart"), headers=auth(user))
+    again = api.post("/tasks", json=task_with_reminder("after restart"), headers=auth(user))
     assert again.status_code == 201
     eventually(
         lambda: (

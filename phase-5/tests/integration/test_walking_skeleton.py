@@ -20,6 +20,7 @@ from tests.support.stack import (
     new_user,
     query,
     secrets,
+    task_with_reminder,
 )
 
 
@@ -27,11 +28,7 @@ def test_api_write_lands_in_postgres_and_kafka_and_reaches_the_engine(api: httpx
     user = new_user()
     tail = TopicTail("task-operations")
     try:
-        # With a reminder, so the engine acts on the event (schedules its job) and records
-        # it; an event without effect is acknowledged without touching the database.
-        due = datetime.now(UTC) + timedelta(days=1)
-        body = {"title": "walking skeleton", "due_at": due.isoformat(), "reminders": ["1h"]}
-        r = api.post("/tasks", json=body, headers=auth(user))
+        r = api.post("/tasks", json=task_with_reminder("walking skeleton"), headers=auth(user))
         assert r.status_code == 201, r.text
         task_id = r.json()["task_id"]
 

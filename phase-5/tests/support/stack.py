@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,6 +70,13 @@ def auth(user: str) -> dict[str, str]:
 
 def new_user() -> str:
     return f"user-{uuid.uuid4().hex[:12]}"
+
+
+def task_with_reminder(title: str) -> dict[str, Any]:
+    """A task whose v1.task.created the engine acts on (it schedules the reminder's job) and
+    so records in processed_events; one without reminders is acknowledged untouched."""
+    due = datetime.now(UTC) + timedelta(days=1)
+    return {"title": title, "due_at": due.isoformat(), "reminders": ["1h"]}
 
 
 def eventually(fn: Callable[[], T | None], timeout: float = 30, interval: float = 0.1) -> T:
