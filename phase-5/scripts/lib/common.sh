@@ -7,7 +7,12 @@ export P5_ROOT
 export CACHE="${P5_CACHE:-$HOME/.cache/phase5}"
 export STATE="${P5_STATE:-$HOME/.local/state/phase5}"
 export BIN="$CACHE/bin"
-export PATH="$BIN:$P5_ROOT/.venv/bin:$PATH"
+# The project's venv is never put on PATH: its python has no pip, and the scripts need the
+# machine's python3 to bootstrap uv. Venv tools are called by path or through `uv run`.
+export PATH="$BIN:$PATH"
+# uv trusts its bundled roots by default; a machine behind a TLS-inspecting registry proxy
+# trusts that proxy only through the system store, which pip, Go and Maven already use.
+export UV_NATIVE_TLS=1
 
 # Pinned versions. The Go proxy serves dapr v1.18.x but not v1.19, and of v1.18.3 not its
 # durabletask-go v0.12.4; v1.18.2 resolves whole. The Python SDK stays on the same minor (1.18.3).
@@ -16,6 +21,7 @@ export DAPR_VERSION="1.18.2"
 export DAPR_CLI_VERSION="1.16.5"
 export KAFKA_VERSION="3.9.1"
 export PG_MAJOR="15"
+export UV_VERSION="0.9.30"
 
 export GOMODCACHE="${GOMODCACHE:-$CACHE/go/mod}"
 export GOCACHE="${GOCACHE:-$HOME/.cache/go-build}"

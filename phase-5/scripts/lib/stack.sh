@@ -222,4 +222,6 @@ print_status() {
     row "$app-daprd" "http $http, grpc $grpc, metrics $metrics"
   done
   printf 'logs: %s\n' "$LOGS"
+  printf 'dapr CLI: %s (or phase-5/scripts/workflows.sh list | history series-<id>)\n' "$BIN/dapr"
+  printf 'uv: %s\n' "$BIN/uv"
 }

@@ -84,3 +84,38 @@ def test_every_listener_of_the_stack_is_on_loopback(stack: str) -> None:
         checked += 1
         assert local.rsplit(":", 1)[0] in ("127.0.0.1", "[::ffff:127.0.0.1]", "[::1]"), line
     assert checked >= 15, f"expected the stack's listeners, saw {checked}"
+
+
+FRESH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def _fresh_login_shell(command: str) -> subprocess.CompletedProcess[str]:
+    """One command in a new login shell with a fresh machine's environment: no uv, no venv,
+    nothing exported by a previous run; only this stack's state directory is passed on."""
+    env = {"HOME": os.environ["HOME"], "PATH": FRESH_PATH, "CI": "true", "P5_STATE": str(STATE)}
+    if "P5_PG_DATA" in os.environ:
+        env["P5_PG_DATA"] = os.environ["P5_PG_DATA"]
+    return subprocess.run(
+        ["env", "-i", *(f"{k}={v}" for k, v in env.items()), "bash", "-lc", command],
+        cwd=P5.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_readme_commands_work_again_in_fresh_login_shells(stack: str) -> None:
+    # The second run of each README command is the one that failed for newcomers: uv was
+    # installed where a new shell's PATH does not look, and the venv's python has no pip.
+    up = _fresh_login_shell("./phase-5/scripts/dev-up.sh --no-reload")
+    assert up.returncode == 0, up.stderr[-2000:]
+    assert "stack healthy" in up.stderr
+    tests = _fresh_login_shell("./phase-5/scripts/test.sh tests/unit/test_phrases.py -q")
+    assert tests.returncode == 0, tests.stdout[-2000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout
+    status = _fresh_login_shell("./phase-5/scripts/dev-up.sh --status")
+    dapr_cli = next(
+        line.split()[2] for line in status.stdout.splitlines() if line.startswith("dapr CLI:")
+    )
+    version = subprocess.run([dapr_cli, "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and "1.16.5" in version.stdout
