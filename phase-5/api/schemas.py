@@ -201,4 +201,5 @@ class PreviewIn(Strict):
 class PreviewOut(BaseModel):
     rrule: str
     description: str
+    ended: bool = Field(description="no occurrence is left after now (COUNT used up, UNTIL passed)")
     occurrences: list[datetime]

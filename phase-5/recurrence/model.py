@@ -113,6 +113,12 @@ class Recurrence:
         walk = self._expander.following(_utc(cursor, "cursor"), 1, HORIZON_YEARS)
         return walk.instants[0] if walk.instants else None
 
+    def has_ended(self, now: datetime) -> bool:
+        """True when no occurrence is left after ``now``: COUNT used up or end date passed."""
+        if self.ends_at is None and self.count is None:
+            return False
+        return self._expander.following(_utc(now, "now"), 1, HORIZON_YEARS).stop is Stop.ENDED
+
     def preview(self, n: int, after: datetime | None = None) -> list[datetime]:
         """Up to ``n`` occurrences (UTC): from the start inclusive, or strictly after ``after``.
 

@@ -31,8 +31,13 @@ def parse_recurrence(
     ends_at: datetime | None = None,
     count: int | None = None,
     lead_time: timedelta = DEFAULT_LEAD_TIME,
+    allow_ended: bool = False,
 ) -> Recurrence:
     """Validate and normalize a rule or phrase into a Recurrence.
+
+    A series to create must still have an occurrence after ``now``; with ``allow_ended``
+    (a preview, which only shows what the rule means) a series whose COUNT is used up or
+    whose end date has passed is valid too: ``Recurrence.has_ended(now)`` tells.
 
     ``start`` is naive local wall time in ``timezone`` or an aware instant; by default
     ``now`` in local time, truncated to the minute. ``ends_at`` naive is local wall
@@ -59,7 +64,7 @@ def parse_recurrence(
     final_end = _merge_end(parsed.until, ends_at, timezone)
     if final_count is not None and final_end is not None:
         raise RecurrenceError("count", "Give either an end date or a count, not both")
-    if final_end is not None and final_end <= now:
+    if final_end is not None and final_end <= now and not allow_ended:
         raise RecurrenceError("ends_at", "End date must be in the future")
     recurrence = Recurrence(
         rrule=str(parsed.without_end()),
@@ -71,7 +76,7 @@ def parse_recurrence(
         lead_time=lead_time,
         phrase=phrase,
     )
-    _check_occurrences(recurrence, now)
+    _check_occurrences(recurrence, now, allow_ended)
     return recurrence
 
 
@@ -151,8 +156,9 @@ def _merge_mode(mode: Mode | str | None, from_phrase: Mode | None) -> Mode:
     return chosen
 
 
-def _check_occurrences(recurrence: Recurrence, now: datetime) -> None:
-    """Reject a series with no upcoming occurrence, or one too rare to be a task."""
+def _check_occurrences(recurrence: Recurrence, now: datetime, allow_ended: bool) -> None:
+    """Reject a series with no upcoming occurrence (unless ``allow_ended``), or one too
+    rare to be a task."""
     expander = recurrence._expander
     local = expander.start.strftime("%Y-%m-%d %H:%M")
     first = expander.following(None, 1, HORIZON_YEARS)
@@ -169,6 +175,9 @@ def _check_occurrences(recurrence: Recurrence, now: datetime) -> None:
         following = expander.following(now, 1, HORIZON_YEARS)
         if not following.instants:
             if following.stop is Stop.ENDED:
+                if allow_ended:
+                    _check_gaps(recurrence, first.instants[0])
+                    return
                 field: Field = "count" if recurrence.count is not None else "ends_at"
                 raise RecurrenceError(field, "The series has already ended: no occurrence is left")
             raise RecurrenceError(

@@ -17,11 +17,14 @@ router = APIRouter(prefix=f"{API_V1}/recurrence", tags=["recurrence"])
 @router.post("/preview", response_model=PreviewOut)
 async def preview(body: PreviewIn, user_id: CurrentUser) -> PreviewOut:
     """The first occurrence is `start` itself when it matches the rule (RFC 5545 DTSTART);
-    `start` is local wall time in `timezone`, past or future, default now."""
+    `start` is local wall time in `timezone`, past or future, default now. A rule whose
+    series has already ended (COUNT used up, UNTIL passed) is shown too, with `ended`
+    true; creating such a series is refused."""
     del user_id  # authenticated, but a preview touches no user data
+    now = sc.now_utc()
     try:
         rec = parse_recurrence(
-            body.rule, timezone=body.timezone, now=sc.now_utc(), start=body.start
+            body.rule, timezone=body.timezone, now=now, start=body.start, allow_ended=True
         )
         occurrences = rec.preview(body.count)
     except RecurrenceError as exc:
@@ -29,5 +32,6 @@ async def preview(body: PreviewIn, user_id: CurrentUser) -> PreviewOut:
     return PreviewOut(
         rrule=rec.full_rrule,
         description=rec.description,
+        ended=rec.has_ended(now),
         occurrences=[o.astimezone(ZoneInfo(rec.timezone)) for o in occurrences],
     )

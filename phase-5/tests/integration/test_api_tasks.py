@@ -313,6 +313,32 @@ def test_preview_follows_dtstart_semantics(api: httpx.Client) -> None:
         headers=auth(user),
     )
     assert past.json()["occurrences"][0] == "1999-06-01T08:00:00Z"
+    assert body["ended"] is False and past.json()["ended"] is False
+    ended = api.post(
+        "/recurrence/preview",
+        json={"rule": "FREQ=DAILY;COUNT=2", "timezone": "UTC", "start": "2001-03-04T08:00:00"},
+        headers=auth(user),
+    )
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["ended"] is True
+    assert ended.json()["occurrences"] == ["2001-03-04T08:00:00Z", "2001-03-05T08:00:00Z"]
+    refused = _error(
+        api.post(
+            "/tasks",
+            json={
+                "title": "old",
+                "recurrence": {
+                    "rule": "daily",
+                    "timezone": "UTC",
+                    "start": "2001-03-04T08:00:00",
+                    "ends_at": "2001-03-10T00:00:00Z",
+                },
+            },
+            headers=auth(user),
+        ),
+        422,
+    )
+    assert refused["message"] == "End date must be in the future"
     assert _error(
         api.post(
             "/recurrence/preview",

@@ -171,6 +171,31 @@ def test_counted_series_that_already_ended_is_rejected() -> None:
     assert "already ended" in caught.value.message
 
 
+def test_preview_of_an_ended_series_shows_its_occurrences() -> None:
+    counted = parse("FREQ=DAILY;COUNT=3", start=datetime(2025, 1, 1, 9), allow_ended=True)
+    assert counted.has_ended(NOW)
+    assert [local(moment) for moment in counted.preview(10)] == [
+        datetime(2025, 1, d, 9) for d in (1, 2, 3)
+    ]
+    until = parse(
+        "weekly", start=datetime(2025, 1, 6, 9), ends_at=datetime(2025, 1, 20, 12), allow_ended=True
+    )
+    assert until.has_ended(NOW) and len(until.preview(10)) == 3
+    running = parse("FREQ=DAILY;COUNT=500", start=datetime(2026, 1, 1, 9), allow_ended=True)
+    assert not running.has_ended(NOW)
+    assert not parse("daily", start=datetime(1990, 1, 1, 9), allow_ended=True).has_ended(NOW)
+    # Creating the same series is still refused.
+    with pytest.raises(RecurrenceError) as caught:
+        parse("weekly", start=datetime(2025, 1, 6, 9), ends_at=datetime(2025, 1, 20, 12))
+    assert caught.value.message == "End date must be in the future"
+
+
+def test_preview_still_rejects_a_rule_that_never_occurs() -> None:
+    with pytest.raises(RecurrenceError) as caught:
+        parse("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", allow_ended=True)
+    assert caught.value.field == "rule"
+
+
 def test_end_date_with_no_occurrence_left_is_rejected() -> None:
     # The 2026 occurrence (March 1) is past and the 2027 one is after the end.
     with pytest.raises(RecurrenceError) as caught:
