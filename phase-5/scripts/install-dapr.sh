@@ -5,6 +5,9 @@ source "$(dirname "$0")/lib/common.sh"
 
 command -v go >/dev/null || die "go is not installed; install Go 1.26+ and run again"
 mkdir -p "$BIN" "$CACHE/build"
+# Two shells running dev-up.sh at once would each wipe and rebuild the other's build copy.
+exec 9>"$CACHE/build/.install-dapr.lock"
+flock 9
 
 stamp_ok() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]; }
 
