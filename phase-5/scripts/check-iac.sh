@@ -27,5 +27,8 @@ timed tofu-fmt tofu fmt -check -recursive -diff "$tf"
 timed actionlint actionlint -no-color "$workflows"/*.yml
 timed zizmor zizmor --offline --no-progress "$workflows"
 # No network: no module downloads, no platform calls. Every skip in the code carries its reason.
-timed checkov env BC_SKIP_MAPPING=TRUE checkov --quiet --compact --skip-download \
-  --framework terraform -d "$tf/aks"
+# Once per environment: with its variable file, checkov sees the values it will run with.
+for env in staging production; do
+  timed "checkov-$env" env BC_SKIP_MAPPING=TRUE checkov --quiet --compact --skip-download \
+    --framework terraform -d "$tf/aks" --var-file "$tf/aks/environments/$env.tfvars"
+done

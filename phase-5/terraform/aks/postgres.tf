@@ -7,6 +7,7 @@ locals {
 }
 
 resource "azurerm_postgresql_flexible_server" "this" {
+  #checkov:skip=CKV2_AZURE_57:the server is VNET-injected (delegated subnet, public access off), which is private without a private endpoint; Azure allows one model or the other
   name                              = "psql-${local.name}-${var.unique_suffix}"
   location                          = azurerm_resource_group.this.location
   resource_group_name               = azurerm_resource_group.this.name
@@ -15,7 +16,7 @@ resource "azurerm_postgresql_flexible_server" "this" {
   storage_mb                        = var.postgres.storage_mb
   auto_grow_enabled                 = true
   backup_retention_days             = var.postgres.backup_retention_days
-  geo_redundant_backup_enabled      = var.environment == "production"
+  geo_redundant_backup_enabled      = true
   delegated_subnet_id               = azurerm_subnet.postgres.id
   private_dns_zone_id               = azurerm_private_dns_zone.this["postgres"].id
   public_network_access_enabled     = false

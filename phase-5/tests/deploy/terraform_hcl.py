@@ -43,7 +43,9 @@ class Module:
         return "\n".join(self.text.values())
 
 
-def _merge_blocks(target: dict[str, dict[str, dict[str, Any]]], blocks: list[dict[str, Any]]) -> None:
+def _merge_blocks(
+    target: dict[str, dict[str, dict[str, Any]]], blocks: list[dict[str, Any]]
+) -> None:
     for block in blocks:
         for rtype, named in block.items():
             for name, body in named.items():
@@ -80,4 +82,6 @@ def backend(env: str) -> dict[str, Any]:
 def refs(value: Any) -> set[str]:
     """Every `var.x`, `local.x`, `ephemeral.t.n` and `<type>.<name>` an expression mentions."""
     text = repr(value)
-    return set(re.findall(r"\b(?:var|local|ephemeral\.[a-z_]+|[a-z]+_[a-z_]+)\.[A-Za-z0-9_-]+", text))
+    return set(
+        re.findall(r"\b(?:var|local|ephemeral\.[a-z_]+|[a-z]+_[a-z_]+)\.[A-Za-z0-9_-]+", text)
+    )

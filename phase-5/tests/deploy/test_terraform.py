@@ -101,10 +101,15 @@ def test_cluster_signs_in_through_entra_id_with_workload_identity(m: Module) -> 
     assert aks["oidc_issuer_enabled"] is True
     assert aks["workload_identity_enabled"] is True
     assert aks["local_account_disabled"] is True
-    assert block(aks, "azure_active_directory_role_based_access_control")["azure_rbac_enabled"] is True
+    assert (
+        block(aks, "azure_active_directory_role_based_access_control")["azure_rbac_enabled"] is True
+    )
     provider = block(aks, "key_vault_secrets_provider")
     assert provider["secret_rotation_enabled"] is True
-    assert block(aks, "oms_agent")["log_analytics_workspace_id"] == "${azurerm_log_analytics_workspace.this.id}"
+    assert (
+        block(aks, "oms_agent")["log_analytics_workspace_id"]
+        == "${azurerm_log_analytics_workspace.this.id}"
+    )
 
 
 def test_kubelet_pulls_from_the_registry_with_acr_pull(m: Module) -> None:
@@ -129,7 +134,9 @@ def test_logs_and_traces_are_kept_30_days(m: Module) -> None:
     assert insights["workspace_id"] == "${azurerm_log_analytics_workspace.this.id}"
     # Container Insights through the data collection rule, ContainerLogV2 (JSON lines).
     assert "Microsoft-ContainerLogV2" in m.locals["container_insights_streams"]
-    association = m.resource("azurerm_monitor_data_collection_rule_association", "container_insights")
+    association = m.resource(
+        "azurerm_monitor_data_collection_rule_association", "container_insights"
+    )
     assert association["target_resource_id"] == "${azurerm_kubernetes_cluster.this.id}"
 
 
@@ -142,8 +149,14 @@ def test_one_identity_per_service_federated_to_its_service_account(m: Module) ->
     assert identity["for_each"] == "${var.services}"
     cred = m.resource("azurerm_federated_identity_credential", "service")
     assert cred["for_each"] == "${var.services}"
-    assert cred["user_assigned_identity_id"] == "${azurerm_user_assigned_identity.service[each.key].id}"
-    assert cred["subject"] == "system:serviceaccount:${var.app_namespace}:${each.value.service_account}"
+    assert (
+        cred["user_assigned_identity_id"]
+        == "${azurerm_user_assigned_identity.service[each.key].id}"
+    )
+    assert (
+        cred["subject"]
+        == "system:serviceaccount:${var.app_namespace}:${each.value.service_account}"
+    )
     assert cred["audience"] == ["${local.token_exchange_audience}"]
     assert m.locals["token_exchange_audience"] == AUDIENCE
     assert cred["issuer"] == "${azurerm_kubernetes_cluster.this.oidc_issuer_url}"
