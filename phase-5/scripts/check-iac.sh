@@ -8,6 +8,8 @@ source "$(dirname "$0")/lib/common.sh"
 repo="$(cd "$P5_ROOT/.." && pwd)"
 tf="$P5_ROOT/terraform"
 workflows="$repo/.github/workflows"
+# A CLI configuration variable naming a missing file only makes OpenTofu print warnings.
+[ -e "${TF_CLI_CONFIG_FILE:-/}" ] || unset TF_CLI_CONFIG_FILE
 for tool in tofu actionlint zizmor checkov; do
   [ -x "$BIN/$tool" ] || die "$tool is missing: run phase-5/scripts/install-iac-tools.sh"
 done

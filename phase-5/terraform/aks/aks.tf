@@ -40,7 +40,7 @@ resource "azurerm_kubernetes_cluster" "this" {
   oidc_issuer_enabled       = true
   workload_identity_enabled = true
 
-  azure_policy_enabled = true
+  azure_policy_enabled         = true
   image_cleaner_enabled        = true
   image_cleaner_interval_hours = 48
 

@@ -111,9 +111,9 @@ locals {
 # the group's number writes new versions and moves the expiry. Key Vault emits
 # SecretNearExpiry 30 days before (runbook: rotation).
 resource "time_offset" "secret_expiry" {
-  for_each     = var.secret_versions
-  offset_days  = 90
-  triggers     = { version = tostring(each.value) }
+  for_each    = var.secret_versions
+  offset_days = 90
+  triggers    = { version = tostring(each.value) }
 }
 
 resource "azurerm_key_vault_secret" "this" {

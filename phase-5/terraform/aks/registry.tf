@@ -10,7 +10,7 @@ resource "azurerm_container_registry" "this" {
   sku                 = "Premium"
   admin_enabled       = false
   # Premium: zone-redundant storage, retention of untagged manifests, signed-image trust.
-  zone_redundancy_enabled = true
+  zone_redundancy_enabled  = true
   retention_policy_in_days = 7
   trust_policy_enabled     = true
   anonymous_pull_enabled   = false

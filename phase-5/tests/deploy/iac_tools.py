@@ -28,10 +28,14 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Runs one checker; never raises on a non-zero exit (the tests assert on it)."""
     binary = ensure_installed() / tool
+    base = dict(os.environ)
+    # A CLI configuration variable naming a missing file only makes OpenTofu print warnings.
+    if not Path(base.get("TF_CLI_CONFIG_FILE", "/")).exists():
+        base.pop("TF_CLI_CONFIG_FILE")
     return subprocess.run(
         [str(binary), *args],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**base, **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -54,7 +54,7 @@ def test_the_checkers_catch_a_dangerous_workflow(tmp_path: Path) -> None:
         "dangerous-triggers",
         "template-injection",
         "unpinned-uses",
-        "excessive-permissions",
+        "artipacked",
     ):
         assert finding in audit.stdout, finding
 
