@@ -34,7 +34,6 @@ resource "azurerm_user_assigned_identity" "service" {
 resource "azurerm_federated_identity_credential" "service" {
   for_each                  = var.services
   name                      = "k8s-${var.app_namespace}-${each.value.service_account}"
-  resource_group_name       = azurerm_resource_group.this.name
   user_assigned_identity_id = azurerm_user_assigned_identity.service[each.key].id
   issuer                    = azurerm_kubernetes_cluster.this.oidc_issuer_url
   subject                   = "system:serviceaccount:${var.app_namespace}:${each.value.service_account}"
@@ -62,7 +61,6 @@ resource "azurerm_user_assigned_identity" "deployer" {
 
 resource "azurerm_federated_identity_credential" "deployer" {
   name                      = "github-${var.environment}"
-  resource_group_name       = azurerm_resource_group.this.name
   user_assigned_identity_id = azurerm_user_assigned_identity.deployer.id
   issuer                    = "https://token.actions.githubusercontent.com"
   # Only a job bound to this GitHub environment (with its reviewers and branch rules) gets in.

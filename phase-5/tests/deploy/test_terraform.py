@@ -5,7 +5,9 @@ a security property and production; test_terraform_checks.py runs the tools them
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -380,3 +382,54 @@ def test_globally_unique_names_fit_azure_limits_with_the_longest_inputs(m: Modul
         assert "$" not in kv + acr
         assert re.fullmatch(r"[a-z][a-z0-9-]{2,23}", kv), kv
         assert re.fullmatch(r"[a-z0-9]{5,50}", acr), acr
+
+
+# ---- attribute names against the provider's documented arguments ---------------------------
+# Without the provider (no registry here), nothing else would notice a misspelt or removed
+# argument before an apply. azurerm_arguments.json lists the argument names of the resource
+# types we use, taken from the provider's v4.81.0 documentation.
+
+META_ARGUMENTS = {"for_each", "count", "depends_on", "lifecycle", "provider", "dynamic"}
+
+
+def undocumented(
+    rtype: str, body: dict[str, Any], documented: set[str], path: str = ""
+) -> list[str]:
+    found = []
+    for key, value in body.items():
+        if key in META_ARGUMENTS and not path:
+            continue
+        if key not in documented:
+            found.append(f"{rtype}{path}.{key}")
+        if key != "tags" and isinstance(value, list) and value and isinstance(value[0], dict):
+            for nested in value:
+                found += undocumented(rtype, nested, documented, f"{path}.{key}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def documented() -> dict[str, set[str]]:
+    data = json.loads((Path(__file__).parent / "azurerm_arguments.json").read_text())
+    assert data["version"].startswith("4.")
+    return {rtype: set(names) for rtype, names in data["arguments"].items()}
+
+
+def test_every_azurerm_argument_is_a_documented_one(
+    m: Module, documented: dict[str, set[str]]
+) -> None:
+    problems = []
+    for rtype, named in m.resources.items():
+        if not rtype.startswith("azurerm_"):
+            continue
+        assert rtype in documented, f"{rtype}: add its documented arguments to the list"
+        for body in named.values():
+            problems += undocumented(rtype, body, documented[rtype])
+    assert not problems, problems
+
+
+def test_the_argument_check_catches_a_misspelling(documented: dict[str, set[str]]) -> None:
+    body = {"purge_protection_enable": True, "network_acls": [{"default_actions": "Deny"}]}
+    assert undocumented("azurerm_key_vault", body, documented["azurerm_key_vault"]) == [
+        "azurerm_key_vault.purge_protection_enable",
+        "azurerm_key_vault.network_acls.default_actions",
+    ]
