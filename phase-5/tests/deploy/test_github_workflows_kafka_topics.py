@@ -36,6 +36,7 @@ TOPICS = {
     "alerts-dlq",
 }
 THIRTY_DAYS_MS = 30 * 86_400_000
+SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 
 
 @dataclass
@@ -129,7 +130,7 @@ listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT,INTERNAL:P
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
 sasl.enabled.mechanisms=SCRAM-SHA-256
-listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config={SCRAM_MODULE} required;
 ssl.keystore.type=PEM
 ssl.keystore.location={keystore}
 log.dirs={tmp}/data
@@ -182,7 +183,7 @@ transaction.state.log.min.isr=1
         jaas_password = password.replace("\\", "\\\\").replace('"', '\\"')
         client.write_text(
             "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n"
-            "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f"sasl.jaas.config={SCRAM_MODULE} required "
             f'username="{username}" password="{jaas_password}";\n'.replace("\\", "\\\\")
             + f"ssl.truststore.type=PEM\nssl.truststore.location={ca}\n"
         )
