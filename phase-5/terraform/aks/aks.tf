@@ -66,7 +66,9 @@ resource "azurerm_kubernetes_cluster" "this" {
     max_pods                     = 110
     os_sku                       = "AzureLinux"
     os_disk_type                 = "Ephemeral"
-    host_encryption_enabled      = true
+    # An ephemeral OS disk lives on the VM's temporary disk: 64 GiB fits the D*ds_v5 sizes.
+    os_disk_size_gb         = 64
+    host_encryption_enabled = true
     upgrade_settings {
       max_surge = "33%"
     }
@@ -139,6 +141,7 @@ resource "azurerm_kubernetes_cluster_node_pool" "user" {
   vnet_subnet_id          = azurerm_subnet.nodes.id
   os_sku                  = "AzureLinux"
   os_disk_type            = "Ephemeral"
+  os_disk_size_gb         = 64
   host_encryption_enabled = true
   upgrade_settings {
     max_surge = "33%"

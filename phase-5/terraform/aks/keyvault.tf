@@ -111,7 +111,8 @@ locals {
 # the group's number writes new versions and moves the expiry. Key Vault emits
 # SecretNearExpiry 30 days before (runbook: rotation).
 resource "time_offset" "secret_expiry" {
-  for_each    = var.secret_versions
+  # for_each takes a map; the variable is an object (so its keys are checked).
+  for_each    = { for group, version in var.secret_versions : group => version }
   offset_days = 90
   triggers    = { version = tostring(each.value) }
 }

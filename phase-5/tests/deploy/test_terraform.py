@@ -218,7 +218,7 @@ def test_key_vault_uses_rbac_soft_delete_and_purge_protection(m: Module) -> None
 def test_every_secret_expires_90_days_after_it_was_written(m: Module) -> None:
     expiry = m.resource("time_offset", "secret_expiry")
     assert expiry["offset_days"] == 90
-    assert expiry["for_each"] == "${var.secret_versions}"
+    assert expiry["for_each"] == "${{for group, version in var.secret_versions : group => version}}"
     # A new version of a group moves its expiry: the offset restarts when the number changes.
     assert expiry["triggers"] == {"version": "${tostring(each.value)}"}
     secrets = m.resources["azurerm_key_vault_secret"]
