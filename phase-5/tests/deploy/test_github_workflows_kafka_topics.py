@@ -36,6 +36,16 @@ TOPICS = {
     "alerts-dlq",
 }
 THIRTY_DAYS_MS = 30 * 86_400_000
+_KAFKA_VERSION = re.search(
+    r'KAFKA_VERSION="([\d.]+)"', (PHASE5 / "scripts" / "lib" / "common.sh").read_text()
+)
+assert _KAFKA_VERSION
+KAFKA_LIBS = (
+    Path(os.environ.get("P5_CACHE", Path.home() / ".cache" / "phase5"))
+    / f"kafka-{_KAFKA_VERSION.group(1)}"
+    / "libs"
+    / "*"
+)
 SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 
 
@@ -91,7 +101,7 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
 
 
 def kafka_java(state: Path, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    libs = Path.home() / ".cache" / "phase5" / "kafka-3.9.1" / "libs" / "*"
+    libs = KAFKA_LIBS
     return subprocess.run(
         [
             "java",
@@ -155,7 +165,7 @@ transaction.state.log.min.isr=1
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     log = (tmp / "broker.log").open("w")
-    libs = Path.home() / ".cache" / "phase5" / "kafka-3.9.1" / "libs" / "*"
+    libs = KAFKA_LIBS
     proc = subprocess.Popen(
         [
             "java",
