@@ -25,7 +25,7 @@ timed() {
 }
 
 timed tofu-fmt tofu fmt -check -recursive -diff "$tf"
-# shellcheck (when installed) checks every run: block through actionlint.
+# actionlint also runs shellcheck (when installed) on every run: block.
 timed actionlint actionlint -no-color "$workflows"/*.yml
 timed zizmor zizmor --offline --no-progress "$workflows"
 # No network: no module downloads, no platform calls. Every skip in the code carries its reason.

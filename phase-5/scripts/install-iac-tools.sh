@@ -8,7 +8,7 @@
 #   zizmor     the PyPI wheel (a Rust binary), in a uv tool environment of its own
 #   checkov    PyPI, in a uv tool environment of its own: it pins its own forks of
 #              detect-secrets and python-hcl2, which must not meet the project's lock
-#   shellcheck Debian (actionlint runs it on every `run:` block), when missing
+#   (and, when missing, Debian's shellcheck: actionlint runs it on every `run:` block)
 source "$(dirname "$0")/lib/common.sh"
 
 TOFU_VERSION="1.12.6"

@@ -5,7 +5,10 @@ actionlint and zizmor on the same files."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -254,3 +257,47 @@ def test_every_variable_deploy_reads_is_published_from_terraform_outputs() -> No
     published = set(module().outputs["pipeline_variables"]["value"]) | {"HELM_VALUES_AZURE"}
     assert used and used <= published, used - published
     assert "HELM_VALUES_AZURE" in (REPO / "phase-5/terraform/aks/publish-outputs.sh").read_text()
+
+
+def test_publish_outputs_sets_one_environment_variable_per_output(tmp_path: Path) -> None:
+    # Stand-ins for `tofu output` and `gh` (neither Azure nor GitHub is reachable here):
+    # the script's own logic, mapping outputs to `gh variable set`, is what runs.
+    outputs = {
+        "pipeline_variables": {"ACR_NAME": "acrtodostagingst01", "APP_NAMESPACE": "todo"},
+        "helm_values": {"azure": {"keyVaultName": "kv-todo-stg-st01"}},
+    }
+    calls = tmp_path / "gh-calls.jsonl"
+    (tmp_path / "tofu").write_text(
+        "#!/usr/bin/env python3\nimport json, sys\n"
+        f"outputs = {json.dumps(outputs)}\n"
+        "assert sys.argv[1:3] == ['output', '-json'], sys.argv\n"
+        "print(json.dumps(outputs[sys.argv[3]]))\n"
+    )
+    (tmp_path / "gh").write_text(
+        "#!/usr/bin/env python3\nimport json, sys\n"
+        f"open({str(calls)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+    )
+    for stub in ("tofu", "gh"):
+        (tmp_path / stub).chmod(0o755)
+    script = REPO / "phase-5/terraform/aks/publish-outputs.sh"
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", str(script), "staging"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    made = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert made == [
+        ["variable", "set", "ACR_NAME", "--env", "staging", "--body", "acrtodostagingst01"],
+        ["variable", "set", "APP_NAMESPACE", "--env", "staging", "--body", "todo"],
+        [
+            "variable",
+            "set",
+            "HELM_VALUES_AZURE",
+            "--env",
+            "staging",
+            "--body",
+            json.dumps(outputs["helm_values"]),
+        ],
+    ]
+    refused = subprocess.run(["bash", str(script), "prod"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 2
