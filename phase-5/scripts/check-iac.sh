@@ -19,8 +19,7 @@ timed() {
   t0=$(date +%s%N)
   "$@" || rc=$?
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  printf '[check-iac] %-10s %s in %d.%01d s\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo FAILED)" \
-    $((ms / 1000)) $((ms % 1000 / 100)) >&2
+  printf '[check-iac] %-18s %s in %d ms\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo FAILED)" "$ms" >&2
   return $rc
 }
 
