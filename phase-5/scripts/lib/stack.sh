@@ -135,15 +135,22 @@ PROPS
 
 TOPICS=(task-operations task-modifications alerts task-events-dlq updates-dlq alerts-dlq)
 
+# The local broker by default; scripts/kafka-topics.sh points the same code at Redpanda
+# (KAFKA_BOOTSTRAP, KAFKA_COMMAND_CONFIG with SASL/TLS, 30-day TOPIC_RETENTION_MS, and an
+# empty TOPIC_REPLICATION so the cluster's own replication factor applies).
 ensure_topics() {
+  local bootstrap="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}" retention="${TOPIC_RETENTION_MS:-604800000}"
+  local common=(--bootstrap-server "$bootstrap") replication=()
+  [ -n "${KAFKA_COMMAND_CONFIG:-}" ] && common+=(--command-config "$KAFKA_COMMAND_CONFIG")
+  [ -n "${TOPIC_REPLICATION-1}" ] && replication=(--replication-factor "${TOPIC_REPLICATION-1}")
   local existing missing=()
-  existing=$(kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list 2>>"$LOGS/kafka.log")
+  existing=$(kafka_java org.apache.kafka.tools.TopicCommand "${common[@]}" --list 2>>"$LOGS/kafka.log")
   for t in "${TOPICS[@]}"; do grep -qx "$t" <<<"$existing" || missing+=("$t"); done
   for t in "${missing[@]}"; do
-    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
-      --create --if-not-exists --topic "$t" --partitions 12 --replication-factor 1 \
-      --config retention.ms=604800000 >>"$LOGS/kafka.log" 2>&1
-    log "created topic $t (12 partitions, 7 days)"
+    kafka_java org.apache.kafka.tools.TopicCommand "${common[@]}" \
+      --create --if-not-exists --topic "$t" --partitions 12 "${replication[@]}" \
+      --config retention.ms="$retention" >>"$LOGS/kafka.log" 2>&1
+    log "created topic $t (12 partitions, retention $((retention / 86400000)) days)"
   done
 }
 
