@@ -350,3 +350,20 @@ def test_helm_test_checks_the_api_is_ready(ours: Rendered) -> None:
     assert [h["metadata"]["annotations"]["helm.sh/hook"] for h in hooks] == ["test"]
     script = hooks[0]["spec"]["containers"][0]["command"][-1]
     assert "http://phase5-todo-api:8000/readyz" in script
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_helm_lint_strict_passes(env: str) -> None:
+    import subprocess
+
+    from tests.deploy.manifests import HELM, OUR_CHART, ensure_tools
+
+    ensure_tools()
+    values = OUR_CHART / f"values-{env}.yaml"
+    run = subprocess.run(
+        [str(HELM), "lint", str(OUR_CHART), "--strict", "-f", str(values)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 chart(s) failed" in run.stdout
