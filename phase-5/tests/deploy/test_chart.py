@@ -367,3 +367,18 @@ def test_helm_lint_strict_passes(env: str) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 chart(s) failed" in run.stdout
+
+
+def test_app_commands_are_valid_uvicorn_invocations_of_importable_apps(ours: Rendered) -> None:
+    from uvicorn.importer import import_from_string
+    from uvicorn.main import main
+
+    for app in APPS:
+        spec = _deployment(ours["local"], app)["spec"]["template"]["spec"]
+        command = spec["containers"][0]["command"]
+        assert command[0] == "uvicorn"
+        ctx = main.make_context("uvicorn", list(command[1:]))  # rejects unknown options
+        assert ctx.params["host"] == "0.0.0.0"
+        assert ctx.params["port"] == spec["containers"][0]["ports"][0]["containerPort"]
+        assert ctx.params["timeout_graceful_shutdown"] < spec["terminationGracePeriodSeconds"]
+        assert import_from_string(ctx.params["app"]).title == app
