@@ -6,15 +6,13 @@
 #              `replace` directives; the same copy-and-build route as Dapr)
 #   actionlint built from the Go module proxy
 #   zizmor     the PyPI wheel (a Rust binary), in a uv tool environment of its own
-#   checkov    PyPI, in a uv tool environment of its own: it pins its own forks of
-#              detect-secrets and python-hcl2, which must not meet the project's lock
+#   checkov    install-checkov.sh (its own uv tool environment)
 #   (and, when missing, Debian's shellcheck: actionlint runs it on every `run:` block)
 source "$(dirname "$0")/lib/common.sh"
 
 TOFU_VERSION="1.12.6"
 ACTIONLINT_VERSION="1.7.12"
 ZIZMOR_VERSION="1.32.0"
-CHECKOV_VERSION="3.3.30"
 
 command -v go >/dev/null || die "go is not installed; install Go 1.26+ and run again"
 [ -x "$BIN/uv" ] || bash "$(dirname "$0")/install-python.sh"
@@ -80,4 +78,4 @@ fi
 build_tofu
 build_actionlint
 uv_tool zizmor "$ZIZMOR_VERSION"
-uv_tool checkov "$CHECKOV_VERSION"
+bash "$(dirname "$0")/install-checkov.sh" >/dev/null

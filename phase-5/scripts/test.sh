@@ -4,6 +4,12 @@
 source "$(dirname "$0")/lib/common.sh"
 cd "$P5_ROOT"
 bash scripts/install-python.sh
+# The deployment checks need helm and the IaC checkers (cached by version; cold, OpenTofu's
+# build takes minutes): installed here rather than inside a test's timeout.
+if [ $# -eq 0 ] || [[ " $* " == *deploy* ]]; then
+  bash scripts/install-helm.sh
+  bash scripts/install-iac-tools.sh
+fi
 log "ruff"; uv run --frozen ruff check .
 log "mypy"; uv run --frozen mypy .
 log "pytest"
