@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Invalid, NotFound
 from api.schemas import RecurrenceIn, SeriesPublic, TaskCreate
-from infra.messaging import EventType
+from contracts.events import EventType
 from recurrence import Recurrence, RecurrenceError, parse_recurrence
 from storage.instances import materialize, recurrence_of, task_data
 from storage.outbox import add_event

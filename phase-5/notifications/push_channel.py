@@ -14,7 +14,7 @@ import httpx
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
-from notifications.addresses import check_endpoint
+from contracts.channels import check_endpoint
 from notifications.content import ReminderContent
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
 from notifications.events import ReminderDue

@@ -19,10 +19,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.events import DEAD_LETTER, EventType, IncomingEvent, Topic
 from infra import logging as jlog
 from infra.bootstrap import service_base
-from infra.events_in import IncomingEvent
-from infra.messaging import DEAD_LETTER, EventType, Topic
 from infra.settings import get_settings
 from infra.sidecar import Sidecar
 from notifications import metrics

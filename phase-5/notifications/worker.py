@@ -38,13 +38,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.channels import normalize_email
+from contracts.events import REMINDER_DELIVERY_FAILED, Topic
 from infra import logging as jlog
-from infra.messaging import REMINDER_DELIVERY_FAILED, Topic
 from infra.settings import Settings
 from infra.sidecar import Sidecar, SidecarError
 from notifications import deliveries as store
 from notifications import metrics
-from notifications.addresses import normalize_email
 from notifications.content import ReminderContent, render
 from notifications.deliveries import Channel, Claim, Status
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.messaging import EventType
+from contracts.events import EventType
 from recurrence import Mode, Recurrence
 from storage.outbox import add_event
 from storage.reminders import write_reminders

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.messaging import TOPIC_OF, EventType, cloud_event
+from contracts.events import TOPIC_OF, EventType, cloud_event
 from storage.tables import OutboxRow
 
 

@@ -22,3 +22,12 @@ async def claim(
         _CLAIM, {"event_id": event_id, "consumer": consumer, "event_type": event_type}
     )
     return result.first() is not None
+
+
+async def seen(session: AsyncSession, event_id: str, consumer: str) -> bool:
+    """True if this consumer has recorded `event_id` already."""
+    row = await session.execute(
+        text("SELECT 1 FROM processed_events WHERE event_id = :e AND consumer = :c"),
+        {"e": event_id, "c": consumer},
+    )
+    return row.first() is not None

@@ -13,7 +13,7 @@ from api.errors import Conflict
 from api.idempotency import IdempotencyKey, once
 from api.routes import API_V1
 from api.schemas import SeriesPublic
-from infra.messaging import EventType
+from contracts.events import EventType
 from storage.outbox import add_event
 from storage.tables import RecurringSeries
 

@@ -17,7 +17,7 @@ from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import IdempotencyKey, once
 from api.routes import API_V1
 from api.schemas import Scope, TaskCreate, TaskCreated, TaskPage, TaskPublic, TaskUpdate
-from infra.messaging import EventType
+from contracts.events import EventType
 from recurrence import Recurrence
 from storage.instances import materialize, recurrence_of, task_data
 from storage.outbox import add_event

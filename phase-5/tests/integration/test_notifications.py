@@ -20,7 +20,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from infra.messaging import REMINDER_DELIVERY_FAILED
+from contracts.events import REMINDER_DELIVERY_FAILED
 from tests.support.kafka import TopicTail
 from tests.support.push import BrowserSubscription, PushSink
 from tests.support.smtp import SmtpSink, shared_sink

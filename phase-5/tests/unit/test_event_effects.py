@@ -5,9 +5,8 @@ from typing import Any
 
 import pytest
 
-from infra.events_in import IncomingEvent
-from infra.messaging import EventType
-from workflows.reactions import has_effect
+from contracts.events import EventType, IncomingEvent
+from engine.reactions import has_effect
 
 
 def event(kind: str, **data: Any) -> IncomingEvent:

@@ -5,39 +5,21 @@ the notification service. A reminder for a task no longer pending is cancelled i
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import text
-
-from infra.messaging import EventType, Topic, cloud_event
+from contracts.events import EventType, Topic, cloud_event
+from engine.reactions import Engine
 from storage.db import transaction
-from workflows.reactions import Engine
+from storage.reminders import cancel_reminder, lock_reminder_of_job, mark_fired
 
 log = logging.getLogger(__name__)
-
-_LOOKUP = text(
-    """
-    SELECT r.reminder_id, r.task_id, r.user_id, r.scheduled_time, r.status, r."offset",
-           t.title, t.description, t.due_date, t.status AS task_status, t.series_id,
-           COALESCE(s.timezone, 'UTC') AS timezone
-    FROM reminders r JOIN tasks t ON t.task_id = r.task_id
-    LEFT JOIN recurring_series s ON s.series_id = t.series_id
-    WHERE r.job_name = :job FOR UPDATE OF r
-    """
-)
 
 
 async def fire(engine: Engine, job_name: str) -> str:
     async with transaction(engine.sessions) as session:
-        row = (await session.execute(_LOOKUP, {"job": job_name})).first()
+        row = await lock_reminder_of_job(session, job_name)
         if row is None:
             return "unknown"
         if row.status != "pending" or row.task_status != "pending":
-            await session.execute(
-                text(
-                    "UPDATE reminders SET status = 'cancelled' "
-                    "WHERE reminder_id = :r AND status = 'pending'"
-                ),
-                {"r": row.reminder_id},
-            )
+            await cancel_reminder(session, row.reminder_id)
             return "cancelled"
         event = cloud_event(
             EventType.REMINDER_DUE,
@@ -59,8 +41,5 @@ async def fire(engine: Engine, job_name: str) -> str:
         # Publish inside the transaction: if it fails, nothing is marked and the job's
         # failure policy (3 retries, 5 s) delivers it again.
         await engine.sidecar.publish(str(Topic.ALERTS), event, row.user_id)
-        await session.execute(
-            text("UPDATE reminders SET fired_at = :now WHERE reminder_id = :r"),
-            {"now": datetime.now(UTC), "r": row.reminder_id},
-        )
+        await mark_fired(session, row.reminder_id, datetime.now(UTC))
     return "published"

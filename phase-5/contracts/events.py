@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 class Topic(StrEnum):
     TASK_OPERATIONS = "task-operations"
@@ -49,11 +51,6 @@ TOPIC_OF = {
     EventType.REMINDER_CANCELLED: Topic.ALERTS,
 }
 
-CONSUMER_TASK_EVENTS = "recurring-task-service.task-events"
-CONSUMER_JOBS = "recurring-task-service.jobs"
-CONSUMER_ALERTS = "notification-service.alerts"
-
-
 def reminder_job_name(task_id: uuid.UUID | str, offset: str) -> str:
     """Deterministic, so scheduling the same reminder twice overwrites instead of doubling."""
     return f"reminder-{task_id}-{offset}"
@@ -81,3 +78,24 @@ def cloud_event(
 # notification-service parks a channel delivery that exhausted its retries in alerts-dlq as
 # this event: CloudEvent id "<reminder_id>.<channel>", partition key user_id (events.md).
 REMINDER_DELIVERY_FAILED = "v1.reminder.delivery_failed"
+
+
+class IncomingEvent(BaseModel):
+    """A CloudEvent as Dapr delivers it to a subscriber. Unknown fields are ignored (the
+    contract only ever adds optional fields); a missing required one is a poison message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=100)
+    source: str = ""
+    data: dict[str, Any]
+
+    @property
+    def user_id(self) -> str | None:
+        value = self.data.get("user_id")
+        return value if isinstance(value, str) else None
+
+
+class PoisonMessage(ValueError):
+    """The event can never be processed; Dapr retries it, then parks it in the DLQ."""

@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from dapr.ext.workflow.aio import DaprWorkflowClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.events_in import IncomingEvent, PoisonMessage
-from infra.messaging import EventType
+from contracts.events import EventType, IncomingEvent, PoisonMessage
 from infra.sidecar import Sidecar
-from workflows.series import WAKE_EVENT, SeriesState, instance_id, series_workflow
+from storage.reminders import open_reminders
+from storage.series_queries import series_is_live
+from workflows.contracts import SERIES_WORKFLOW, WAKE_EVENT, SeriesState, instance_id
 
 log = logging.getLogger(__name__)
+
+# This service's key in processed_events.
+CONSUMER_TASK_EVENTS = "recurring-task-service.task-events"
 
 _CHANGE_TO_WAKE = {
     "paused": "series_paused",
@@ -42,7 +45,7 @@ async def ensure_workflow(engine: Engine, series_id: str) -> bool:
         return False
     try:
         await engine.workflows.schedule_new_workflow(
-            series_workflow, input=SeriesState(series_id=series_id).model_dump(), instance_id=wid
+            SERIES_WORKFLOW, input=SeriesState(series_id=series_id).model_dump(), instance_id=wid
         )
     except Exception as exc:  # a concurrent start won the race: that is the goal anyway
         if "already exists" not in str(exc).lower():
@@ -57,36 +60,19 @@ async def wake(engine: Engine, series_id: str, reason: str) -> None:
     wid = instance_id(series_id)
     state = await engine.workflows.get_workflow_state(wid, fetch_payloads=False)
     if state is None or state.runtime_status.name not in ("RUNNING", "PENDING", "SUSPENDED"):
-        if await _series_is_live(engine, series_id):
+        async with engine.sessions() as session:
+            live = await series_is_live(session, series_id)
+        if live:
             await ensure_workflow(engine, series_id)
         return
     await engine.workflows.raise_workflow_event(wid, WAKE_EVENT, data={"reason": reason})
-
-
-async def _series_is_live(engine: Engine, series_id: str) -> bool:
-    async with engine.sessions() as session:
-        row = (
-            await session.execute(
-                text("SELECT status FROM recurring_series WHERE series_id = :s"), {"s": series_id}
-            )
-        ).first()
-    return row is not None and row[0] in ("active", "paused")
 
 
 async def schedule_task_reminders(engine: Engine, task_id: str) -> int:
     """Registers one job per pending reminder of the task at its absolute due time, and
     deletes the jobs of its cancelled ones. Job names are deterministic: overwrite."""
     async with engine.sessions() as session:
-        rows = (
-            await session.execute(
-                text(
-                    'SELECT r.job_name, r.scheduled_time, r.status, r."offset" '
-                    "FROM reminders r JOIN tasks t ON t.task_id = r.task_id "
-                    "WHERE r.task_id = :t AND r.sent_at IS NULL AND r.fired_at IS NULL"
-                ),
-                {"t": task_id},
-            )
-        ).all()
+        rows = await open_reminders(session, task_id)
     scheduled = 0
     for row in rows:
         if row.status == "pending":
