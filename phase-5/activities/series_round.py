@@ -12,9 +12,10 @@ from typing import Any
 from dapr.ext.workflow import WorkflowActivityContext
 
 from activities.resources import resources, settings
-from contracts.events import EventType
+from contracts.events import SeriesUpdated
 from recurrence.planning import plan_round
 from storage.db import transaction
+from storage.event_payloads import series_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
 from storage.series_queries import lock_series, series_view
@@ -58,16 +59,10 @@ async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> d
         series.upcoming_occurrence = plan.next_occurrence
         if plan.finished:
             series.status = "completed"
-            add_event(
-                session,
-                EventType.SERIES_UPDATED,
-                series.user_id,
-                {
-                    "series": {"series_id": str(series.series_id), "status": "completed"},
-                    "changes": ["completed"],
-                },
-                source=SOURCE,
+            event = SeriesUpdated(
+                user_id=series.user_id, series=series_payload(series), changes=["completed"]
             )
+            add_event(session, event, source=SOURCE)
         series.updated_at = now
         session.add(series)
     wake_at = None

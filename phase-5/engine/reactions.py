@@ -4,15 +4,23 @@ deleting a job), so a redelivered event does no harm; the event id is then recor
 processed_events so a duplicate is not even replayed."""
 
 import logging
-import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from dapr.ext.workflow.aio import DaprWorkflowClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.events import EventType, IncomingEvent, PoisonMessage
+from contracts.events import (
+    EventData,
+    IncomingEvent,
+    SeriesCreated,
+    SeriesDeleted,
+    SeriesUpdated,
+    TaskCompleted,
+    TaskCreated,
+    TaskDeleted,
+    TaskUpdated,
+)
 from infra.sidecar import Sidecar
 from storage.reminders import open_reminders
 from storage.series_queries import series_is_live
@@ -85,64 +93,47 @@ async def schedule_task_reminders(engine: Engine, task_id: str) -> int:
     return scheduled
 
 
-_ACTED_ON = {
-    EventType.SERIES_CREATED,
-    EventType.TASK_CREATED,
-    EventType.TASK_UPDATED,
-    EventType.TASK_COMPLETED,
-    EventType.TASK_DELETED,
-    EventType.SERIES_UPDATED,
-    EventType.SERIES_DELETED,
-}
+_ACTED_ON = (TaskUpdated, TaskCompleted, TaskDeleted, SeriesCreated, SeriesUpdated, SeriesDeleted)
 
 
-def has_effect(event: IncomingEvent) -> bool:
+def _cancelled_jobs(event: IncomingEvent, payload: EventData | None) -> list[str]:
+    if isinstance(payload, TaskCompleted | TaskDeleted):
+        return payload.cancelled_jobs
+    if payload is None:  # a newer event type may cancel jobs too: honour that much
+        jobs = event.data.get("cancelled_jobs")
+        return [str(j) for j in jobs] if isinstance(jobs, list) else []
+    return []
+
+
+def has_effect(event: IncomingEvent, payload: EventData | None) -> bool:
     """False for an event this service does nothing with, such as every instance a burst
     creates without reminders: it is acknowledged without touching the database, since
     there is no effect a redelivery could double."""
-    data = event.data
-    if data.get("cancelled_jobs"):
+    if _cancelled_jobs(event, payload):
         return True
-    if event.type == EventType.TASK_CREATED and data.get("reminders") == 0:
-        return False
-    return event.type in _ACTED_ON
+    if isinstance(payload, TaskCreated):
+        return payload.reminders > 0
+    return isinstance(payload, _ACTED_ON)
 
 
-async def react(engine: Engine, event: IncomingEvent) -> None:
-    data = event.data
-    task = data.get("task") if isinstance(data.get("task"), dict) else None
-    series = data.get("series") if isinstance(data.get("series"), dict) else None
-    for job in data.get("cancelled_jobs") or []:
-        await engine.sidecar.delete_job(str(job))
-    match event.type:
-        case EventType.SERIES_CREATED:
-            await ensure_workflow(engine, _id(series, "series_id"))
-        case EventType.TASK_CREATED | EventType.TASK_UPDATED:
-            await schedule_task_reminders(engine, _id(task, "task_id"))
-        case EventType.TASK_COMPLETED:
-            if task and task.get("series_id"):
-                await wake(engine, str(task["series_id"]), "instance_completed")
-        case EventType.TASK_DELETED:
-            if task and task.get("series_id"):
-                await wake(engine, str(task["series_id"]), "series_edited")
-        case EventType.SERIES_UPDATED:
-            changes = data.get("changes") or []
-            if "completed" in changes:
-                return
+async def react(engine: Engine, event: IncomingEvent, payload: EventData | None) -> None:
+    for job in _cancelled_jobs(event, payload):
+        await engine.sidecar.delete_job(job)
+    match payload:
+        case SeriesCreated(series=series):
+            await ensure_workflow(engine, str(series.series_id))
+        case TaskCreated(task=task) | TaskUpdated(task=task):
+            await schedule_task_reminders(engine, str(task.task_id))
+        case TaskCompleted(task=task) if task.series_id is not None:
+            await wake(engine, str(task.series_id), "instance_completed")
+        case TaskDeleted(task=task) if task.series_id is not None:
+            await wake(engine, str(task.series_id), "series_edited")
+        case SeriesUpdated(series=series, changes=changes) if "completed" not in changes:
             name = next(
                 (_CHANGE_TO_WAKE[c] for c in changes if c in _CHANGE_TO_WAKE), "series_edited"
             )
-            await wake(engine, _id(series, "series_id"), name)
-        case EventType.SERIES_DELETED:
-            sid = _id(series, "series_id")
-            await wake(engine, sid, "series_deleted")
-        case _:
+            await wake(engine, str(series.series_id), name)
+        case SeriesDeleted(series=series):
+            await wake(engine, str(series.series_id), "series_deleted")
+        case None:
             log.info("event type ignored", extra={"fields": {"type": event.type}})
-
-
-def _id(obj: dict[str, Any] | None, key: str) -> str:
-    value = (obj or {}).get(key)
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError as exc:
-        raise PoisonMessage(f"event lacks a valid {key}") from exc

@@ -5,7 +5,7 @@ the notification service. A reminder for a task no longer pending is cancelled i
 import logging
 from datetime import UTC, datetime
 
-from contracts.events import EventType, Topic, cloud_event
+from contracts.events import ReminderDue, Topic, cloud_event
 from engine.reactions import Engine
 from storage.db import transaction
 from storage.reminders import cancel_reminder, lock_reminder_of_job, mark_fired
@@ -21,23 +21,22 @@ async def fire(engine: Engine, job_name: str) -> str:
         if row.status != "pending" or row.task_status != "pending":
             await cancel_reminder(session, row.reminder_id)
             return "cancelled"
-        event = cloud_event(
-            EventType.REMINDER_DUE,
-            {
-                "reminder_id": str(row.reminder_id),
-                "task_id": str(row.task_id),
-                "user_id": row.user_id,
-                "series_id": str(row.series_id) if row.series_id else None,
-                "title": row.title,
-                "description": row.description,
-                "due_at": row.due_date.isoformat() if row.due_date else None,
-                "scheduled_time": row.scheduled_time.isoformat(),
-                "offset": row.offset,
-                "timezone": row.timezone,
-            },
-            source="recurring-task-service",
-            event_id=row.reminder_id,
+        if row.due_date is None:  # reminders are only written for tasks with a due time
+            await cancel_reminder(session, row.reminder_id)
+            return "cancelled"
+        due = ReminderDue(
+            reminder_id=row.reminder_id,
+            task_id=row.task_id,
+            user_id=row.user_id,
+            series_id=row.series_id,
+            title=row.title,
+            description=row.description,
+            due_at=row.due_date,
+            scheduled_time=row.scheduled_time,
+            offset=row.offset,
+            timezone=row.timezone,
         )
+        event = cloud_event(due, source="recurring-task-service", event_id=row.reminder_id)
         # Publish inside the transaction: if it fails, nothing is marked and the job's
         # failure policy (3 retries, 5 s) delivers it again.
         await engine.sidecar.publish(str(Topic.ALERTS), event, row.user_id)

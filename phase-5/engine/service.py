@@ -91,18 +91,19 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
         log.error("malformed event", extra={"fields": {"errors": str(exc.errors()[:3])}})
         return JSONResponse({"status": "RETRY", "error": "malformed event"}, 500)
     jlog.bind(event_id=event.id, user_id=event.user_id)
-    if not has_effect(event):
+    try:
+        payload = event.payload()
+    except PoisonMessage as exc:
+        log.error("unprocessable event", extra={"fields": {"type": event.type, "error": str(exc)}})
+        return JSONResponse({"status": "RETRY", "error": "event breaks its contract"}, 500)
+    if not has_effect(event, payload):
         return JSONResponse({"status": "SUCCESS"})
     async with engine.sessions() as session:
         duplicate = await seen(session, event.id, CONSUMER_TASK_EVENTS)
     if duplicate:
         log.info("duplicate event ignored", extra={"fields": {"type": event.type}})
         return JSONResponse({"status": "SUCCESS"})
-    try:
-        await react(engine, event)
-    except PoisonMessage as exc:
-        log.error("unprocessable event", extra={"fields": {"type": event.type, "error": str(exc)}})
-        return JSONResponse({"status": "RETRY", "error": str(exc)}, 500)
+    await react(engine, event, payload)
     async with transaction(engine.sessions) as session:
         await claim(session, event.id, CONSUMER_TASK_EVENTS, event.type)
     log.info("event consumed", extra={"fields": {"type": event.type}})

@@ -16,8 +16,8 @@ from enum import StrEnum
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.events import ReminderDue
 from notifications.deliveries import Channel, Status, settle_reminder
-from notifications.events import ReminderDue
 
 log = logging.getLogger(__name__)
 

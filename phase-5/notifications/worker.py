@@ -31,7 +31,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.channels import normalize_email
-from contracts.events import REMINDER_DELIVERY_FAILED, Topic
+from contracts.events import ReminderDeliveryFailed, ReminderDue, Topic, cloud_event
 from infra import logging as jlog
 from infra.settings import Settings
 from infra.sidecar import Sidecar, SidecarError
@@ -48,7 +48,6 @@ from notifications import metrics
 from notifications.content import ReminderContent, render
 from notifications.deliveries import Channel, Claim, Status
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
-from notifications.events import ReminderDue
 from notifications.intake import still_deliverable
 from notifications.push_channel import PushSender, payload, topic
 from notifications.smtp_channel import SmtpSender, build_message
@@ -283,24 +282,19 @@ class DeliveryWorker:
 
     async def _dead_letter(self, claim: Claim, error: str, delivered_to: list[str]) -> None:
         cfg = self.settings
-        event = {
-            "specversion": "1.0",
-            "id": f"{claim.reminder_id}.{claim.channel.value}",
-            "type": REMINDER_DELIVERY_FAILED,
-            "source": SOURCE,
-            "time": datetime.now(UTC).isoformat(),
-            "datacontenttype": "application/json",
-            "data": {
-                "reminder_id": str(claim.reminder_id),
-                "task_id": str(claim.task_id),
-                "user_id": claim.user_id,
-                "channel": claim.channel.value,
-                "attempts": min(claim.attempts, cfg.notify_max_attempts),
-                "error": error,
-                "scheduled_time": claim.scheduled_time.isoformat(),
-                "reminder": claim.reminder,
-            },
-        }
+        failed = ReminderDeliveryFailed(
+            reminder_id=claim.reminder_id,
+            task_id=claim.task_id,
+            user_id=claim.user_id,
+            channel=claim.channel.value,
+            attempts=min(claim.attempts, cfg.notify_max_attempts),
+            error=error,
+            scheduled_time=claim.scheduled_time,
+            reminder=claim.reminder,
+        )
+        event = cloud_event(
+            failed, source=SOURCE, event_id=f"{claim.reminder_id}.{claim.channel.value}"
+        )
         try:
             await self.sidecar.publish(str(Topic.ALERTS_DLQ), event, claim.user_id)
         except SidecarError as exc:

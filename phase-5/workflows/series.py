@@ -92,8 +92,8 @@ def _legacy_generation(
     try:
         out = yield ctx.call_activity(
             ADVANCE_SERIES,
-                input=RoundInput(series_id=state.series_id).model_dump(),
-                retry_policy=ROUND_RETRY,
+            input=RoundInput(series_id=state.series_id).model_dump(),
+            retry_policy=ROUND_RETRY,
         )
     except TaskFailedError:
         yield ctx.create_timer(ctx.current_utc_datetime + RETRY_AFTER_FAILURE)

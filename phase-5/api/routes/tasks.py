@@ -17,9 +17,11 @@ from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import IdempotencyKey, once
 from api.routes import API_V1
 from api.schemas import Scope, TaskCreate, TaskCreated, TaskPage, TaskPublic, TaskUpdate
-from contracts.events import EventType
+from contracts.events import SeriesCreated, SeriesUpdated, TaskCompleted, TaskUpdated
+from contracts.events import TaskCreated as TaskCreatedEvent
 from recurrence import Recurrence
-from storage.instances import materialize, recurrence_of, task_data
+from storage.event_payloads import series_payload, task_payload
+from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
 from storage.reminders import cancel_reminders, write_reminders
 from storage.tables import RecurringSeries, Task
@@ -74,9 +76,7 @@ async def create_task(
         )
         add_event(
             session,
-            EventType.TASK_CREATED,
-            user_id,
-            {"task": task_data(task), "reminders": reminders},
+            TaskCreatedEvent(user_id=user_id, task=task_payload(task), reminders=reminders),
         )
         return TaskCreated(**public(task).model_dump())
 
@@ -147,10 +147,7 @@ async def complete_task(
         jobs = await cancel_reminders(session, [task.task_id])
         await session.flush()
         add_event(
-            session,
-            EventType.TASK_COMPLETED,
-            user_id,
-            {"task": task_data(task), "cancelled_jobs": jobs},
+            session, TaskCompleted(user_id=user_id, task=task_payload(task), cancelled_jobs=jobs)
         )
         return public(task)
 
@@ -205,9 +202,7 @@ async def _edit_one(session: Any, task: Task, body: TaskUpdate, now: datetime) -
     await session.flush()
     add_event(
         session,
-        EventType.TASK_UPDATED,
-        task.user_id,
-        {"task": task_data(task), "changes": sorted(changes)},
+        TaskUpdated(user_id=task.user_id, task=task_payload(task), changes=sorted(changes)),
     )
     return public(task)
 
@@ -260,9 +255,9 @@ async def _edit_series(
             session.add(inst)
             add_event(
                 session,
-                EventType.TASK_UPDATED,
-                inst.user_id,
-                {"task": task_data(inst), "changes": sorted(template)},
+                TaskUpdated(
+                    user_id=inst.user_id, task=task_payload(inst), changes=sorted(template)
+                ),
             )
         if body.reminders is not None:
             await write_reminders(
@@ -271,9 +266,12 @@ async def _edit_series(
     await session.flush()
     add_event(
         session,
-        EventType.SERIES_UPDATED,
-        series.user_id,
-        {"series": sc.series_data(series), "changes": sorted(changes), "regenerated": regenerated},
+        SeriesUpdated(
+            user_id=series.user_id,
+            series=series_payload(series),
+            changes=sorted(changes),
+            regenerated=regenerated,
+        ),
     )
     if regenerated:
         # The edited instance may have been one of the regenerated ones: answer with the
@@ -336,17 +334,16 @@ async def _split(
     )
     first = await materialize(session, new, first_at, now, source=sc.SOURCE)
     new.upcoming_occurrence = rec.next_after(first_at)
+    assert first is not None
     add_event(
         session,
-        EventType.SERIES_CREATED,
-        new.user_id,
-        {
-            "series": sc.series_data(new),
-            "first_task_id": str(first.task_id) if first else None,
-            "split_from": str(series.series_id),
-        },
+        SeriesCreated(
+            user_id=new.user_id,
+            series=series_payload(new),
+            first_task_id=first.task_id,
+            split_from=series.series_id,
+        ),
     )
-    assert first is not None
     return public(first)
 
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from contracts.events import REMINDER_DELIVERY_FAILED
+from contracts.events import EventType
 from tests.support.kafka import TopicTail
 from tests.support.push import BrowserSubscription, PushSink
 from tests.support.smtp import SmtpSink, shared_sink
@@ -330,7 +330,7 @@ def test_smtp_down_three_attempts_5s_apart_then_dlq_while_push_is_delivered(
 
     assert again == [], "exactly one dead letter per failed delivery"
     assert msg.key() == user.encode()
-    assert dead["type"] == REMINDER_DELIVERY_FAILED
+    assert dead["type"] == EventType.REMINDER_DELIVERY_FAILED
     data = dead["data"]
     assert (data["reminder_id"], data["channel"], data["user_id"]) == (rid, "email", user)
     assert data["attempts"] == 3 and "421" in data["error"]
