@@ -13,6 +13,7 @@ from dapr.ext.workflow import WorkflowActivityContext
 
 from activities.resources import resources, settings
 from contracts.events import SeriesUpdated
+from contracts.status import SeriesStatus
 from recurrence.planning import plan_round
 from storage.db import transaction
 from storage.event_payloads import series_payload
@@ -43,10 +44,10 @@ async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> d
     now = datetime.now(UTC)
     async with transaction(res.sessions) as session:
         series = await lock_series(session, inp.series_id)
-        if series is None or series.status in ("deleted", "completed"):
+        if series is None or series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED):
             status = series.status if series else "missing"
             return RoundResult(finished=True, reason=status).model_dump(mode="json")
-        if series.status == "paused":
+        if series.status == SeriesStatus.PAUSED:
             return RoundResult(paused=True, reason="paused").model_dump(mode="json")
         plan = plan_round(recurrence_of(series), await series_view(session, series), now)
         created: list[str] = []
@@ -58,7 +59,7 @@ async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> d
                 created.append(str(task.task_id))
         series.upcoming_occurrence = plan.next_occurrence
         if plan.finished:
-            series.status = "completed"
+            series.status = SeriesStatus.COMPLETED
             event = SeriesUpdated(
                 user_id=series.user_id, series=series_payload(series), changes=["completed"]
             )

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.errors import Invalid, NotFound
 from api.schemas import RecurrenceIn, SeriesPublic, TaskCreate
 from contracts.events import SeriesCreated, SeriesDeleted, SeriesUpdated, TaskDeleted
-from recurrence import Recurrence, RecurrenceError, parse_recurrence
+from recurrence import Recurrence, RecurrenceError, parse_recurrence, split
 from storage.event_payloads import series_payload, task_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
@@ -163,7 +163,7 @@ async def end_series_before(
 ) -> None:
     """The series' last occurrence becomes the one before `occurrence` (split / delete
     following): a count becomes the equivalent end date."""
-    series.recurrence_end_date = occurrence - timedelta(seconds=1)
+    series.recurrence_end_date = split.end_before(occurrence)
     series.recurrence_count = None
     series.updated_at = now_utc()
     session.add(series)

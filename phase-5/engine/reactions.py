@@ -6,6 +6,7 @@ processed_events so a duplicate is not even replayed."""
 import logging
 from dataclasses import dataclass
 
+from dapr.ext.workflow import WorkflowStatus
 from dapr.ext.workflow.aio import DaprWorkflowClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,12 +22,16 @@ from contracts.events import (
     TaskDeleted,
     TaskUpdated,
 )
+from contracts.status import ReminderStatus
 from infra.sidecar import Sidecar
 from storage.reminders import open_reminders
 from storage.series_queries import series_is_live
 from workflows.contracts import SERIES_WORKFLOW, WAKE_EVENT, SeriesState, instance_id
 
 log = logging.getLogger(__name__)
+
+# A workflow in one of these states needs no (re)start.
+_ALIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PENDING, WorkflowStatus.SUSPENDED)
 
 # This service's key in processed_events.
 CONSUMER_TASK_EVENTS = "recurring-task-service.task-events"
@@ -49,7 +54,7 @@ async def ensure_workflow(engine: Engine, series_id: str) -> bool:
     """Starts the series workflow unless it is running. True if it started one."""
     wid = instance_id(series_id)
     state = await engine.workflows.get_workflow_state(wid, fetch_payloads=False)
-    if state is not None and state.runtime_status.name in ("RUNNING", "PENDING", "SUSPENDED"):
+    if state is not None and state.runtime_status in _ALIVE:
         return False
     try:
         await engine.workflows.schedule_new_workflow(
@@ -67,7 +72,7 @@ async def wake(engine: Engine, series_id: str, reason: str) -> None:
     """Raises a wake-up; a series whose workflow is gone gets one (self-healing)."""
     wid = instance_id(series_id)
     state = await engine.workflows.get_workflow_state(wid, fetch_payloads=False)
-    if state is None or state.runtime_status.name not in ("RUNNING", "PENDING", "SUSPENDED"):
+    if state is None or state.runtime_status not in _ALIVE:
         async with engine.sessions() as session:
             live = await series_is_live(session, series_id)
         if live:
@@ -83,12 +88,12 @@ async def schedule_task_reminders(engine: Engine, task_id: str) -> int:
         rows = await open_reminders(session, task_id)
     scheduled = 0
     for row in rows:
-        if row.status == "pending":
+        if row.status == ReminderStatus.PENDING:
             await engine.sidecar.schedule_job(
                 row.job_name, row.scheduled_time, {"task_id": task_id, "offset": row.offset}
             )
             scheduled += 1
-        elif row.status == "cancelled":
+        elif row.status == ReminderStatus.CANCELLED:
             await engine.sidecar.delete_job(row.job_name)
     return scheduled
 

@@ -4,8 +4,10 @@ the notification service. A reminder for a task no longer pending is cancelled i
 
 import logging
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from contracts.events import ReminderDue, Topic, cloud_event
+from contracts.status import ReminderStatus, TaskStatus
 from engine.reactions import Engine
 from storage.db import transaction
 from storage.reminders import cancel_reminder, lock_reminder_of_job, mark_fired
@@ -13,17 +15,23 @@ from storage.reminders import cancel_reminder, lock_reminder_of_job, mark_fired
 log = logging.getLogger(__name__)
 
 
-async def fire(engine: Engine, job_name: str) -> str:
+class JobOutcome(StrEnum):
+    PUBLISHED = "published"  # v1.reminder.due is on `alerts`, the reminder marked fired
+    CANCELLED = "cancelled"  # the task or reminder is no longer pending: nothing to say
+    UNKNOWN = "unknown"  # no reminder has this job name (deleted with its task)
+
+
+async def fire(engine: Engine, job_name: str) -> JobOutcome:
     async with transaction(engine.sessions) as session:
         row = await lock_reminder_of_job(session, job_name)
         if row is None:
-            return "unknown"
-        if row.status != "pending" or row.task_status != "pending":
+            return JobOutcome.UNKNOWN
+        if row.status != ReminderStatus.PENDING or row.task_status != TaskStatus.PENDING:
             await cancel_reminder(session, row.reminder_id)
-            return "cancelled"
+            return JobOutcome.CANCELLED
         if row.due_date is None:  # reminders are only written for tasks with a due time
             await cancel_reminder(session, row.reminder_id)
-            return "cancelled"
+            return JobOutcome.CANCELLED
         due = ReminderDue(
             reminder_id=row.reminder_id,
             task_id=row.task_id,
@@ -41,4 +49,4 @@ async def fire(engine: Engine, job_name: str) -> str:
         # failure policy (3 retries, 5 s) delivers it again.
         await engine.sidecar.publish(str(Topic.ALERTS), event, row.user_id)
         await mark_fired(session, row.reminder_id, datetime.now(UTC))
-    return "published"
+    return JobOutcome.PUBLISHED

@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import TaskCreated
+from contracts.status import TaskStatus
 from recurrence import Mode, Recurrence
 from storage.event_payloads import task_payload
 from storage.outbox import add_event
@@ -50,7 +51,7 @@ async def materialize(
             priority=series.priority,
             due_date=occurrence,
             occurrence_at=occurrence,
-            status="pending",
+            status=TaskStatus.PENDING,
             is_exception=False,
             is_recurring=True,
         )

@@ -5,10 +5,9 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.status import SeriesStatus, TaskStatus
 from recurrence.planning import SeriesView
 from storage.tables import RecurringSeries
-
-LIVE = ("active", "paused")
 
 _VIEW = text(
     """
@@ -36,7 +35,7 @@ async def series_view(session: AsyncSession, series: RecurringSeries) -> SeriesV
         skip_until=series.skip_until,
         pending=row.pending,
         latest_completed_at=row.latest_completed_at,
-        latest_is_completed=row.latest_status == "completed",
+        latest_is_completed=row.latest_status == TaskStatus.COMPLETED,
         completed_count=row.completed,
     )
 
@@ -47,12 +46,12 @@ async def series_is_live(session: AsyncSession, series_id: str) -> bool:
             text("SELECT status FROM recurring_series WHERE series_id = :s"), {"s": series_id}
         )
     ).scalar()
-    return status in LIVE
+    return status is not None and SeriesStatus(status).live
 
 
 async def live_series_ids(session: AsyncSession) -> list[str]:
     rows = await session.execute(
         text("SELECT series_id FROM recurring_series WHERE status = ANY(:live)"),
-        {"live": list(LIVE)},
+        {"live": [s.value for s in SeriesStatus if s.live]},
     )
     return [str(r[0]) for r in rows]

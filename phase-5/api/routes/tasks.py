@@ -2,14 +2,14 @@
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import series_commands as sc
 from api.deps import CurrentUser, RuntimeDep, SessionDep
@@ -19,7 +19,7 @@ from api.routes import API_V1
 from api.schemas import Scope, TaskCreate, TaskCreated, TaskPage, TaskPublic, TaskUpdate
 from contracts.events import SeriesCreated, SeriesUpdated, TaskCompleted, TaskUpdated
 from contracts.events import TaskCreated as TaskCreatedEvent
-from recurrence import Recurrence
+from recurrence import split
 from storage.event_payloads import series_payload, task_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
@@ -34,7 +34,9 @@ def public(task: Task) -> TaskPublic:
     return TaskPublic.model_validate(task, from_attributes=True)
 
 
-async def owned_task(session: Any, user_id: str, task_id: uuid.UUID, lock: bool = False) -> Task:
+async def owned_task(
+    session: AsyncSession, user_id: str, task_id: uuid.UUID, lock: bool = False
+) -> Task:
     """Another user's task and a missing one look the same: 404."""
     query = select(Task).where(
         Task.task_id == task_id, Task.user_id == user_id, Task.status != "deleted"
@@ -184,7 +186,9 @@ async def update_task(
     return await _edit_series(session, series, task, body, now)
 
 
-async def _edit_one(session: Any, task: Task, body: TaskUpdate, now: datetime) -> TaskPublic:
+async def _edit_one(
+    session: AsyncSession, task: Task, body: TaskUpdate, now: datetime
+) -> TaskPublic:
     changes = body.changes()
     for name in ("title", "description", "priority"):
         if name in changes:
@@ -207,7 +211,7 @@ async def _edit_one(session: Any, task: Task, body: TaskUpdate, now: datetime) -
     return public(task)
 
 
-async def _default_offsets(session: Any, task: Task) -> list[str]:
+async def _default_offsets(session: AsyncSession, task: Task) -> list[str]:
     """A moved due date keeps the reminders the task had: the series' offsets for an
     instance, the offsets of its reminder rows for a one-off task."""
     if task.series_id is not None:
@@ -219,14 +223,14 @@ async def _default_offsets(session: Any, task: Task) -> list[str]:
     return [r[0] for r in result]
 
 
-async def _has_earlier(session: Any, series: RecurringSeries, task: Task) -> bool:
+async def _has_earlier(session: AsyncSession, series: RecurringSeries, task: Task) -> bool:
     rec = recurrence_of(series)
     first = rec.preview(1)
     return bool(first) and task.occurrence_at is not None and first[0] < task.occurrence_at
 
 
 async def _edit_series(
-    session: Any, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
+    session: AsyncSession, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
 ) -> TaskPublic:
     changes = body.changes()
     template = {k: changes[k] for k in ("title", "description", "priority") if k in changes}
@@ -292,7 +296,7 @@ async def _edit_series(
 
 
 async def _split(
-    session: Any, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
+    session: AsyncSession, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
 ) -> TaskPublic:
     """Calendar-style "this and following": the old series ends before this occurrence and
     a new series, carrying the changes, starts here."""
@@ -315,17 +319,7 @@ async def _split(
     if body.recurrence is not None:
         rec = sc.parse_or_422(body.recurrence, now, start=task.occurrence_at)
     else:
-        index = old_rec.occurrence_index(task.occurrence_at) or 0
-        rec = Recurrence(
-            rrule=old_rec.rrule,
-            timezone=old_rec.timezone,
-            start=task.occurrence_at.astimezone(ZoneInfo(old_rec.timezone)).replace(tzinfo=None),
-            mode=old_rec.mode,
-            ends_at=old_rec.ends_at,
-            count=None if old_rec.count is None else max(1, old_rec.count - index),
-            lead_time=old_rec.lead_time,
-            phrase=old_rec.phrase,
-        )
+        rec = split.following(old_rec, task.occurrence_at)
     sc.apply_recurrence(new, rec)
     session.add(new)
     await session.flush()
