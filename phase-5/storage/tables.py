@@ -133,7 +133,8 @@ class OutboxRow(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """Written in the same transaction as a consumer's effect: a redelivery hits the key."""
+    """Written by a consumer once its effect is done (storage/processed.py says why after,
+    not with it): a redelivery finds the key and is skipped."""
 
     __tablename__ = "processed_events"
 

@@ -36,6 +36,15 @@ class RoundInput(BaseModel):
     series_id: str
 
 
+class RoundStatus(BaseModel):
+    """The workflow's custom status after each round (`dapr workflow list` shows it): how
+    many rounds it has run, whether the series is paused and when it wakes up next."""
+
+    rounds: int
+    paused: bool
+    wake_at: datetime | None = None
+
+
 class RoundResult(BaseModel):
     finished: bool = False
     paused: bool = False

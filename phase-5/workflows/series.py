@@ -18,6 +18,7 @@ from workflows.contracts import (
     WAKE_EVENT,
     RoundInput,
     RoundResult,
+    RoundStatus,
     SeriesState,
 )
 
@@ -74,6 +75,8 @@ def series_workflow(
             break
         result = RoundResult.model_validate(out)
         state.rounds += 1
+        status = RoundStatus(rounds=state.rounds, paused=result.paused, wake_at=result.wake_at)
+        ctx.set_custom_status(status.model_dump_json())
         if result.finished:
             return {"series_id": state.series_id, "rounds": state.rounds, "end": result.reason}
         with suppress(TimeoutError):  # the lead-time instant: the next round materializes

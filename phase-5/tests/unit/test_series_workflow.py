@@ -2,6 +2,7 @@
 recording context: which activity, wait and continue_as_new each round asks for. Needs no
 database code: the workflow calls its activity by name (a check below proves it)."""
 
+import json
 import subprocess
 import sys
 from collections.abc import Generator
@@ -43,6 +44,7 @@ def recorded_when_any(monkeypatch: pytest.MonkeyPatch) -> None:
 @dataclass
 class Ctx:
     continued: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     current_utc_datetime: datetime = NOW
     is_replaying: bool = False
 
@@ -52,6 +54,9 @@ class Ctx:
 
     def wait_for_external_event(self, name: str, *, timeout: Any = None) -> Step:
         return Step("wait", name=name, timeout=timeout)
+
+    def set_custom_status(self, status: str) -> None:
+        self.statuses.append(json.loads(status))
 
     def create_timer(self, fire_at: datetime) -> Step:
         return Step("timer", fire_at=fire_at)
@@ -107,6 +112,15 @@ def test_a_wake_up_starts_the_next_round_at_once() -> None:
     gen.send(round_result(wake_at=wake_in(timedelta(days=1))))
     nxt = gen.send({"reason": "instance_completed"})
     assert nxt.kind == "activity"
+
+
+def test_each_round_reports_its_count_and_pause_in_the_custom_status() -> None:
+    ctx, gen, _ = start({"series_id": "s1", "rounds": 5, "rounds_per_generation": 4})
+    gen.send(round_result(paused=True))
+    gen.send({"reason": "series_resumed"})
+    gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    assert [(s["rounds"], s["paused"]) for s in ctx.statuses] == [(6, True), (7, False)]
+    assert ctx.statuses[1]["wake_at"].startswith("2026-03-02T13:00:00")
 
 
 def test_a_paused_series_or_one_with_nothing_ahead_waits_only_for_events() -> None:
