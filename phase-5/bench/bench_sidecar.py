@@ -1,6 +1,6 @@
-"""Our sidecar HTTP client (infra/sidecar.py) against the Dapr Python SDK's gRPC client
-(`dapr.aio.clients.DaprClient`) on the same daprd: publish, secret read, job schedule +
-delete, and what each costs a process to import and to construct.
+"""The sidecar's HTTP API (httpx: the requests our hand-written client made until
+2026-11) against the Dapr Python SDK's gRPC client as infra/sidecar.py now uses it, on the
+same daprd: publish, secret read, job schedule + delete, and what each costs to import.
 
 Publishes go to `updates-dlq` (no subscriber), jobs are due in a day and deleted at once,
 both through todo-api's sidecar. The two clients alternate in rounds so neither profits
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dapr.aio.clients import ConstantFailurePolicy, DaprClient, Job
+import httpx
 
 from bench._stats import summary
 from infra.settings import Settings
@@ -79,48 +79,47 @@ def import_ms(module: str) -> float:
 
 async def main(n: int) -> None:
     settings = Settings(dapr_http_port=API.dapr_http, dapr_grpc_port=API.dapr_grpc)
-    t0 = time.perf_counter()
-    http = Sidecar(settings)
-    await http.wait_ready()
-    http_ctor = (time.perf_counter() - t0) * 1000
-    t0 = time.perf_counter()
-    grpc = DaprClient(f"{settings.dapr_host}:{settings.dapr_grpc_port}")
-    grpc_ctor = (time.perf_counter() - t0) * 1000
+    http = httpx.AsyncClient(
+        base_url=settings.dapr_http_url, timeout=httpx.Timeout(10.0, connect=2.0)
+    )
+    sidecar = Sidecar(settings)
+    await sidecar.wait_ready()
 
     async def http_publish(i: int) -> None:
-        await http.publish(TOPIC, event(i), "bench")
+        r = await http.post(
+            f"/v1.0/publish/{settings.pubsub_name}/{TOPIC}",
+            params={"metadata.partitionKey": "bench"},
+            content=json.dumps(event(i)),
+            headers={"content-type": "application/cloudevents+json"},
+        )
+        assert r.status_code == 204, r.text
 
     async def grpc_publish(i: int) -> None:
-        await grpc.publish_event(
-            settings.pubsub_name,
-            TOPIC,
-            json.dumps(event(i)),
-            data_content_type="application/cloudevents+json",
-            publish_metadata={"partitionKey": "bench"},
-        )
+        await sidecar.publish(TOPIC, event(i), "bench")
 
     async def http_secret(i: int) -> None:
-        await http.read_secret(settings.auth_secret_name)
+        r = await http.get(f"/v1.0/secrets/{settings.secret_store}/{settings.auth_secret_name}")
+        assert r.status_code == 200
 
     async def grpc_secret(i: int) -> None:
-        await grpc.get_secret(settings.secret_store, settings.auth_secret_name)
+        await sidecar.read_secret(settings.auth_secret_name)
 
     due = datetime.now(UTC) + timedelta(days=1)
 
     async def http_job(i: int) -> None:
         name = f"bench-http-{i}-{uuid.uuid4().hex[:6]}"
-        await http.schedule_job(name, due, {"i": i})
-        await http.delete_job(name)
+        body = {
+            "dueTime": due.isoformat(),
+            "overwrite": True,
+            "failurePolicy": {"constant": {"interval": "5s", "maxRetries": 3}},
+        }
+        assert (await http.post(f"/v1.0/jobs/{name}", json=body)).status_code in (200, 204)
+        assert (await http.delete(f"/v1.0/jobs/{name}")).status_code in (200, 204)
 
     async def grpc_job(i: int) -> None:
         name = f"bench-grpc-{i}-{uuid.uuid4().hex[:6]}"
-        job = Job(
-            name=name,
-            due_time=due.isoformat(),
-            failure_policy=ConstantFailurePolicy(max_retries=3, interval_seconds=5),
-        )
-        await grpc.schedule_job(job, overwrite=True)
-        await grpc.delete_job(name)
+        await sidecar.schedule_job(name, due)
+        await sidecar.delete_job(name)
 
     pairs = {
         "publish": (http_publish, grpc_publish),
@@ -137,21 +136,16 @@ async def main(n: int) -> None:
             results[name]["http"] += await timed(n // rounds, h)
             results[name]["grpc"] += await timed(n // rounds, g)
     for name, by in results.items():
-        print(summary(f"{name:22s} HTTP (infra/sidecar.py)", by["http"]))
-        print(summary(f"{name:22s} gRPC (Dapr SDK)        ", by["grpc"]))
+        print(summary(f"{name:22s} HTTP (httpx)                ", by["http"]))
+        print(summary(f"{name:22s} gRPC (SDK, infra/sidecar.py)", by["grpc"]))
     for label, op in (("HTTP", http_publish), ("gRPC", grpc_publish)):
         per_s = await rate(n * 2, op)
         print(f"publish throughput {label}, {CONCURRENCY} concurrent: {per_s:.0f} events/s")
-    print(
-        f"client construction: HTTP {http_ctor:.1f} ms (incl. readiness poll), "
-        f"gRPC {grpc_ctor:.1f} ms (incl. the SDK's blocking health wait)"
-    )
     await http.aclose()
-    await grpc.close()
+    await sidecar.aclose()
     print(
         f"import in a fresh interpreter: httpx {import_ms('httpx'):.0f} ms, "
-        f"dapr.aio.clients {import_ms('dapr.aio.clients'):.0f} ms, "
-        f"infra.sidecar {import_ms('infra.sidecar'):.0f} ms"
+        f"dapr.aio.clients {import_ms('dapr.aio.clients'):.0f} ms"
     )
 
 

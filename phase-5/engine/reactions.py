@@ -89,9 +89,7 @@ async def schedule_task_reminders(engine: Engine, task_id: str) -> int:
     scheduled = 0
     for row in rows:
         if row.status == ReminderStatus.PENDING:
-            await engine.sidecar.schedule_job(
-                row.job_name, row.scheduled_time, {"task_id": task_id, "offset": row.offset}
-            )
+            await engine.sidecar.schedule_job(row.job_name, row.scheduled_time)
             scheduled += 1
         elif row.status == ReminderStatus.CANCELLED:
             await engine.sidecar.delete_job(row.job_name)
