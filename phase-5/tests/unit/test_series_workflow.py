@@ -181,3 +181,16 @@ def test_the_workflow_package_imports_no_database_or_activity_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=P5
     )
     assert out.stdout.strip() == ""
+
+
+def test_the_runtime_registers_the_names_the_workflow_calls() -> None:
+    """The workflow calls `advance_series` by name: the runtime must register the activity
+    under exactly that name (and each function under its own name)."""
+    from engine.runtime import ACTIVITIES, WORKFLOWS
+
+    assert {name: fn.__name__ for name, fn in WORKFLOWS.items()} == {
+        "series_workflow": "series_workflow"
+    }
+    assert {name: fn.__name__ for name, fn in ACTIVITIES.items()} == {
+        ADVANCE_SERIES: "advance_series"
+    }
