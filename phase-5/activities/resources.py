@@ -5,6 +5,7 @@ service's lifespan hands over (never at import time)."""
 import asyncio
 from dataclasses import dataclass
 
+from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,34 +13,13 @@ from infra.settings import Settings
 from storage.db import make_engine, make_sessions
 
 
-class RateLimiter:
-    """Token bucket: at most `rate` acquisitions per second on average, bursts of `rate`."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.tokens = rate
-        self.updated = 0.0
-        self.lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        loop = asyncio.get_running_loop()
-        async with self.lock:
-            now = loop.time()
-            if self.updated:
-                self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-            if self.tokens < 1:
-                await asyncio.sleep((1 - self.tokens) / self.rate)
-                self.updated = loop.time()
-                self.tokens = 1
-            self.tokens -= 1
-
-
 @dataclass
 class Resources:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    limiter: RateLimiter
+    # At most `materialize_rate_per_s` instances a second on average, in bursts of as many
+    # (a leaky bucket): the thundering-herd guard for series due at one instant.
+    limiter: AsyncLimiter
 
 
 @dataclass
@@ -64,7 +44,9 @@ def resources() -> Resources:
     if found is None:
         engine = make_engine(_config.database_url, _config.settings.db_pool_size, pre_ping=False)
         found = Resources(
-            engine, make_sessions(engine), RateLimiter(_config.settings.materialize_rate_per_s)
+            engine,
+            make_sessions(engine),
+            AsyncLimiter(_config.settings.materialize_rate_per_s, time_period=1),
         )
         _by_loop[loop_id] = found
     return found

@@ -10,45 +10,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dapr.ext.workflow import WorkflowActivityContext
-from pydantic import BaseModel
-from sqlalchemy import text
-from sqlmodel import select
 
-from activities.planning import SeriesView, plan_round
 from activities.resources import resources, settings
-from infra.messaging import EventType
+from contracts.events import SeriesUpdated
+from contracts.status import SeriesStatus
+from recurrence.planning import plan_round
 from storage.db import transaction
+from storage.event_payloads import series_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
-from storage.tables import RecurringSeries
+from storage.series_queries import lock_series, series_view
+from workflows.contracts import RoundInput, RoundResult
 
 log = logging.getLogger(__name__)
 SOURCE = "recurring-task-service"
-
-
-class RoundInput(BaseModel):
-    series_id: str
-
-
-class RoundResult(BaseModel):
-    finished: bool = False
-    paused: bool = False
-    wake_at: datetime | None = None
-    next_occurrence: datetime | None = None
-    created: list[str] = []
-    reason: str = ""
-
-
-_VIEW = text(
-    """
-    SELECT max(occurrence_at) AS last_occurrence,
-           count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status = 'completed') AS completed,
-           (array_agg(status ORDER BY occurrence_at DESC))[1] AS latest_status,
-           max(completed_at) AS latest_completed_at
-    FROM tasks WHERE series_id = :sid
-    """
-)
 
 
 def jitter(series_id: str, spread_s: float) -> timedelta:
@@ -68,29 +43,13 @@ async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> d
     await res.limiter.acquire()
     now = datetime.now(UTC)
     async with transaction(res.sessions) as session:
-        series = (
-            await session.exec(
-                select(RecurringSeries)
-                .where(RecurringSeries.series_id == inp.series_id)
-                .with_for_update()
-            )
-        ).first()
-        if series is None or series.status in ("deleted", "completed"):
+        series = await lock_series(session, inp.series_id)
+        if series is None or series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED):
             status = series.status if series else "missing"
             return RoundResult(finished=True, reason=status).model_dump(mode="json")
-        if series.status == "paused":
+        if series.status == SeriesStatus.PAUSED:
             return RoundResult(paused=True, reason="paused").model_dump(mode="json")
-        row = (await session.execute(_VIEW, {"sid": series.series_id})).one()
-        view = SeriesView(
-            last_occurrence=row.last_occurrence,
-            skip_until=series.skip_until,
-            pending=row.pending,
-            latest_completed_at=row.latest_completed_at,
-            latest_is_completed=row.latest_status == "completed",
-            completed_count=row.completed,
-        )
-        rec = recurrence_of(series)
-        plan = plan_round(rec, view, now)
+        plan = plan_round(recurrence_of(series), await series_view(session, series), now)
         created: list[str] = []
         for i, occurrence in enumerate(plan.create):
             if i:
@@ -100,17 +59,11 @@ async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> d
                 created.append(str(task.task_id))
         series.upcoming_occurrence = plan.next_occurrence
         if plan.finished:
-            series.status = "completed"
-            add_event(
-                session,
-                EventType.SERIES_UPDATED,
-                series.user_id,
-                {
-                    "series": {"series_id": str(series.series_id), "status": "completed"},
-                    "changes": ["completed"],
-                },
-                source=SOURCE,
+            series.status = SeriesStatus.COMPLETED
+            event = SeriesUpdated(
+                user_id=series.user_id, series=series_payload(series), changes=["completed"]
             )
+            add_event(session, event, source=SOURCE)
         series.updated_at = now
         session.add(series)
     wake_at = None

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from notifications.addresses import MAX_EMAIL, MAX_ENDPOINT, check_auth, check_p256dh
-from notifications.addresses import normalize_email as _normalize_email
+from contracts.channels import MAX_EMAIL, MAX_ENDPOINT, check_auth, check_p256dh
+from contracts.channels import normalize_email as _normalize_email
 
 
 class PushKeys(BaseModel):

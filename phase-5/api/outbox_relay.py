@@ -3,7 +3,13 @@
 Woken by PostgreSQL LISTEN/NOTIFY (a trigger on outbox inserts) and drains any backlog at
 start; it never polls the table on a timer. When the sidecar or Kafka is down, rows stay
 unsent and the relay retries with backoff until they go out: nothing is lost. A crash
-between publish and commit republishes with the same CloudEvent id, which consumers dedupe."""
+between publish and commit republishes with the same CloudEvent id, which consumers dedupe.
+
+Order: one relay publishes at a time, whatever the number of API replicas (a
+transaction-scoped advisory lock per batch; a replica that finds it taken leaves the work
+to the holder, which the same NOTIFY wakes). Rows go out by `created_at`, the writing
+transaction's start: for one user's requests made one after another that is their order;
+for concurrent ones it is an order, not necessarily their commit order."""
 
 import asyncio
 import logging
@@ -12,6 +18,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from api import metrics
 from infra.sidecar import Sidecar, SidecarError
@@ -19,6 +26,9 @@ from infra.sidecar import Sidecar, SidecarError
 log = logging.getLogger(__name__)
 
 CHANNEL = "outbox"
+# Any constant works; it only has to differ from the migration lock (storage/db.py).
+_RELAY_LOCK = 5_400_002
+_ONE_RELAY = text("SELECT pg_try_advisory_xact_lock(:k)")
 _CLAIM = text(
     """
     SELECT event_id, topic, partition_key, payload, created_at FROM outbox
@@ -66,40 +76,51 @@ class OutboxRelay:
         self._wake.set()
 
     async def _run(self) -> None:
-        backoff = 0.5
         self._wake.set()  # drain whatever is waiting from before we started
         while True:
-            try:
-                await self._listen()
-                await self._wake.wait()
-                self._wake.clear()
-                while await self.drain_once():
-                    pass
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except (SidecarError, OSError, asyncpg.PostgresError) as exc:
-                log.warning(
-                    "outbox relay stalled; will retry",
-                    extra={"fields": {"error": str(exc), "retry_in_s": backoff}},
-                )
-                if self._listener is not None and self._listener.is_closed():
-                    self._listener = None
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 15.0)
-                self._wake.set()
-            except Exception:
-                log.exception("outbox relay error; will retry")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 15.0)
-                self._wake.set()
+            # A fresh policy per wake-up: the backoff starts again after a pass went well.
+            async for attempt in self._retrying():
+                with attempt:
+                    await self._serve_once()
+
+    async def _serve_once(self) -> None:
+        await self._listen()
+        await self._wake.wait()
+        self._wake.clear()
+        while await self.drain_once():
+            pass
+
+    def _retrying(self) -> AsyncRetrying:
+        """Sidecar, Kafka or database down: retry for ever, 0.5 s doubling to 15 s; rows
+        stay unsent meanwhile, so nothing is lost. Cancellation is not an Exception and
+        stops the relay at once."""
+        return AsyncRetrying(
+            retry=retry_if_exception_type(Exception),
+            wait=wait_exponential(multiplier=0.5, max=15),
+            before_sleep=self._stalled,
+        )
+
+    def _stalled(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        expected = isinstance(exc, SidecarError | OSError | asyncpg.PostgresError)
+        log.warning(
+            "outbox relay stalled; will retry",
+            exc_info=None if expected else exc,
+            extra={"fields": {"error": str(exc), "retry_in_s": state.upcoming_sleep}},
+        )
+        if self._listener is not None and self._listener.is_closed():
+            self._listener = None
+        self._wake.set()  # the retry drains again, whether or not a notification came
 
     async def drain_once(self) -> bool:
         """Publishes one batch in order; True if the batch was full (more may be waiting).
 
-        Rows are published one by one in commit order and the batch stops at the first
-        failure, so one user's events never overtake each other."""
+        Rows are published one by one, oldest first, and the batch stops at the first
+        failure, so a later event never overtakes an earlier unsent one. False at once when
+        another relay holds the lock: it publishes these rows in the same order."""
         async with self.engine.connect() as conn, conn.begin():
+            if not (await conn.execute(_ONE_RELAY, {"k": _RELAY_LOCK})).scalar():
+                return False
             rows = (await conn.execute(_CLAIM, {"limit": self.batch_size})).all()
             sent: list[Any] = []
             failure: SidecarError | None = None

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from recurrence import Mode
-from storage.reminders import normalize_offsets
+from recurrence.offsets import normalize_offsets
 
 
 class Priority(StrEnum):

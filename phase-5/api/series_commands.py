@@ -4,7 +4,6 @@ to the outbox; the engine reacts to those events."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -12,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Invalid, NotFound
 from api.schemas import RecurrenceIn, SeriesPublic, TaskCreate
-from infra.messaging import EventType
-from recurrence import Recurrence, RecurrenceError, parse_recurrence
-from storage.instances import materialize, recurrence_of, task_data
+from contracts.events import SeriesCreated, SeriesDeleted, SeriesUpdated, TaskDeleted
+from recurrence import Recurrence, RecurrenceError, parse_recurrence, split
+from storage.event_payloads import series_payload, task_payload
+from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
 from storage.reminders import cancel_reminders
 from storage.tables import RecurringSeries, Task
@@ -53,17 +53,6 @@ def apply_recurrence(series: RecurringSeries, rec: Recurrence) -> None:
     series.lead_time_seconds = int(rec.lead_time.total_seconds())
 
 
-def series_data(series: RecurringSeries) -> dict[str, Any]:
-    return {
-        "series_id": str(series.series_id),
-        "title": series.title,
-        "status": series.status,
-        "rrule": series.recurrence_pattern,
-        "timezone": series.timezone,
-        "mode": series.mode,
-    }
-
-
 def first_occurrence(rec: Recurrence, now: datetime) -> datetime:
     # An occurrence in the minute just begun still counts: "daily" created at 10:05 is due
     # today at 10:05, not tomorrow.
@@ -95,12 +84,10 @@ async def create_series(
     await session.flush()
     task = await materialize(session, series, first, now, source=SOURCE)
     assert task is not None, "a new series cannot already have instances"
-    add_event(
-        session,
-        EventType.SERIES_CREATED,
-        user_id,
-        {"series": series_data(series), "first_task_id": str(task.task_id)},
+    event = SeriesCreated(
+        user_id=user_id, series=series_payload(series), first_task_id=task.task_id
     )
+    add_event(session, event)
     return series, task
 
 
@@ -148,7 +135,6 @@ async def retire_tasks(session: AsyncSession, tasks: list[Task], *, hard: bool) 
     v1.task.deleted event each, carrying the job names to delete."""
     for task in tasks:
         jobs = await cancel_reminders(session, [task.task_id])
-        data: dict[str, Any] = {"task": task_data(task), "cancelled_jobs": jobs}
         if hard:
             await session.execute(
                 text("DELETE FROM reminders WHERE task_id = :t"), {"t": task.task_id}
@@ -158,8 +144,8 @@ async def retire_tasks(session: AsyncSession, tasks: list[Task], *, hard: bool) 
             task.status = "deleted"
             task.updated_at = now_utc()
             session.add(task)
-            data["task"]["status"] = "deleted"
-        add_event(session, EventType.TASK_DELETED, task.user_id, data)
+        event = TaskDeleted(user_id=task.user_id, task=task_payload(task), cancelled_jobs=jobs)
+        add_event(session, event)
     await session.flush()
 
 
@@ -177,19 +163,15 @@ async def end_series_before(
 ) -> None:
     """The series' last occurrence becomes the one before `occurrence` (split / delete
     following): a count becomes the equivalent end date."""
-    series.recurrence_end_date = occurrence - timedelta(seconds=1)
+    series.recurrence_end_date = split.end_before(occurrence)
     series.recurrence_count = None
     series.updated_at = now_utc()
     session.add(series)
-    add_event(
-        session,
-        EventType.SERIES_UPDATED,
-        series.user_id,
-        {
-            "series": series_data(series),
-            "changes": {"ends_at": series.recurrence_end_date.isoformat()},
-        },
+    # The new end rides in the series payload; `changes` is a list on every event.
+    event = SeriesUpdated(
+        user_id=series.user_id, series=series_payload(series), changes=["ends_at"]
     )
+    add_event(session, event)
 
 
 async def delete_series(session: AsyncSession, series: RecurringSeries) -> None:
@@ -200,4 +182,4 @@ async def delete_series(session: AsyncSession, series: RecurringSeries) -> None:
     series.upcoming_occurrence = None
     series.updated_at = now_utc()
     session.add(series)
-    add_event(session, EventType.SERIES_DELETED, series.user_id, {"series": series_data(series)})
+    add_event(session, SeriesDeleted(user_id=series.user_id, series=series_payload(series)))

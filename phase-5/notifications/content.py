@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from notifications.events import ReminderDue
+from contracts.events import ReminderDue
 
 _OFFSET = re.compile(r"^(\d{1,4})([mhdw])$")
 _UNITS = {"m": "minute", "h": "hour", "d": "day", "w": "week"}

@@ -16,8 +16,9 @@ from enum import StrEnum
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.events import ReminderDue
+from contracts.status import ReminderStatus, TaskStatus
 from notifications.deliveries import Channel, Status, settle_reminder
-from notifications.events import ReminderDue
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,14 @@ async def accept(session: AsyncSession, due: ReminderDue) -> IntakeResult:
             user_id, task_id = row.user_id, row.task_id
         if abs(row.scheduled_time - due.scheduled_time) > STALE_TOLERANCE:
             return IntakeResult(Intake.STALE)
-        if row.status in (Status.SENT, Status.FAILED):
+        if row.status in (ReminderStatus.SENT, ReminderStatus.FAILED):
             return IntakeResult(Intake.DUPLICATE)
     else:
         log.warning("no reminders row for this event; delivering from the event alone")
     task_status = (await session.execute(_TASK, {"tid": task_id})).scalar()
-    deliverable = task_status == "pending" and (row is None or row.status == "pending")
+    deliverable = task_status == TaskStatus.PENDING and (
+        row is None or row.status == ReminderStatus.PENDING
+    )
 
     flags = (await session.execute(_CHANNELS, {"u": user_id})).one()
     channels = tuple(
@@ -138,4 +141,8 @@ async def still_deliverable(
     """Checked before every attempt: completing or deleting the task, or the engine
     cancelling the reminder, stops retries that have not gone out yet."""
     row = (await session.execute(_DELIVERABLE, {"tid": task_id, "rid": reminder_id})).one()
-    return row.task_status == "pending" and row.reminder_status in (None, "pending", "sent")
+    return row.task_status == TaskStatus.PENDING and row.reminder_status in (
+        None,
+        ReminderStatus.PENDING,
+        ReminderStatus.SENT,
+    )

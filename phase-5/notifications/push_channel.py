@@ -14,10 +14,10 @@ import httpx
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
-from notifications.addresses import check_endpoint
+from contracts.channels import check_endpoint
+from contracts.events import ReminderDue
 from notifications.content import ReminderContent
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
-from notifications.events import ReminderDue
 from notifications.secrets import VapidConfig
 
 # A VAPID token may live at most 24 hours (RFC 8292 §2); ours live 12.

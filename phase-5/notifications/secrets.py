@@ -4,6 +4,7 @@ relay without AUTH): those are read with `allow_empty=True`."""
 
 from dataclasses import dataclass, field
 
+from contracts.channels import VAPID_PUBLIC_KEY_NAME
 from infra.sidecar import Sidecar, SidecarError
 
 # Names of entries in the Dapr secret store (never the values).
@@ -13,7 +14,6 @@ SMTP_USERNAME_NAME = "smtp-username"
 SMTP_PASSWORD_NAME = "smtp-password"
 SMTP_FROM_NAME = "smtp-from"
 VAPID_PRIVATE_KEY_NAME = "vapid-private-key"
-VAPID_PUBLIC_KEY_NAME = "vapid-public-key"
 VAPID_SUBJECT_NAME = "vapid-subject"
 
 

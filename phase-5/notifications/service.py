@@ -19,14 +19,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, ReminderDue, Topic
 from infra import logging as jlog
 from infra.bootstrap import service_base
-from infra.events_in import IncomingEvent
-from infra.messaging import DEAD_LETTER, EventType, Topic
 from infra.settings import get_settings
 from infra.sidecar import Sidecar
 from notifications import metrics
-from notifications.events import ReminderDue
 from notifications.intake import Intake, accept
 from notifications.push_channel import PushSender
 from notifications.secrets import load_smtp, load_vapid
@@ -107,16 +105,16 @@ async def on_alert(request: Request, event: dict[str, Any] = Body(...)) -> JSONR
         log.error("malformed alert event")
         return _retry("malformed event")
     jlog.bind(event_id=parsed.id, user_id=parsed.user_id)
-    if parsed.type != EventType.REMINDER_DUE:
-        # v1.reminder.cancelled and future types: the reminders row is the truth, and every
-        # attempt re-checks it, so there is nothing to do with the event itself.
+    try:
+        due = parsed.payload()
+    except PoisonMessage as exc:
+        log.error("malformed reminder", extra={"fields": {"error": str(exc)[:300]}})
+        return _retry("malformed reminder")
+    if not isinstance(due, ReminderDue):
+        # Other and future types: the reminders row is the truth, and every attempt
+        # re-checks it, so there is nothing to do with the event itself.
         metrics.EVENTS.labels("ignored").inc()
         return JSONResponse({"status": "SUCCESS"})
-    try:
-        due = ReminderDue.model_validate(parsed.data)
-    except ValidationError as exc:
-        log.error("malformed reminder", extra={"fields": {"errors": exc.errors()[:3]}})
-        return _retry("malformed reminder")
     jlog.bind(task_id=str(due.task_id), series_id=str(due.series_id) if due.series_id else None)
     runtime: NotifierRuntime = request.app.state.runtime
     try:

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 
 import aiosmtplib
 
+from contracts.events import ReminderDue
 from notifications.content import ReminderContent
 from notifications.errors import PermanentDeliveryError, TransientDeliveryError
-from notifications.events import ReminderDue
 from notifications.secrets import SmtpConfig
 
 SMTPS_PORT = 465

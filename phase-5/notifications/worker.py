@@ -31,24 +31,30 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
+from contracts.channels import normalize_email
+from contracts.events import ReminderDeliveryFailed, ReminderDue, Topic, cloud_event
 from infra import logging as jlog
-from infra.messaging import REMINDER_DELIVERY_FAILED, Topic
 from infra.settings import Settings
 from infra.sidecar import Sidecar, SidecarError
 from notifications import deliveries as store
 from notifications import metrics
-from notifications.addresses import normalize_email
 from notifications.content import ReminderContent, render
 from notifications.deliveries import Channel, Claim, Status
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
-from notifications.events import ReminderDue
 from notifications.intake import still_deliverable
 from notifications.push_channel import PushSender, payload, topic
 from notifications.smtp_channel import SmtpSender, build_message
@@ -57,6 +63,16 @@ from storage.db import transaction
 log = logging.getLogger(__name__)
 SOURCE = "notification-service"
 _RECORD_TRIES = 4
+
+
+def _log_scan_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.error("delivery worker scan failed; retrying", exc_info=exc)
+
+
+def _log_record_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning("recording a delivery outcome failed; retrying", exc_info=exc)
 
 
 @dataclass(frozen=True)
@@ -110,36 +126,56 @@ class DeliveryWorker:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _run(self) -> None:
-        backoff = 0.5
-        cfg = self.settings
         while not self._stopping:
             self._wake.clear()
-            wait = cfg.notify_sweep_seconds
             try:
-                free = cfg.notify_concurrency - len(self._inflight)
-                claims: list[Claim] = []
-                if free > 0:
-                    async with transaction(self.sessions) as session:
-                        claims = await store.claim_due(
-                            session, free, cfg.notify_lease_seconds, self.me
-                        )
-                for claim in claims:
-                    task = asyncio.create_task(self._attempt(claim))
-                    self._inflight.add(task)
-                    task.add_done_callback(self._done)
-                if claims and len(claims) == free:
-                    continue  # more may be due; a finishing task wakes us if we are full
-                if free > 0:
-                    async with self.sessions() as session:
-                        delay = await store.seconds_until_next(session)
-                    if delay is not None:
-                        wait = min(max(delay, 0.02), cfg.notify_sweep_seconds)
-                backoff = 0.5
+                wait = await self._scan_with_retries()
             except Exception:
-                log.exception("delivery worker scan failed; retrying")
-                wait, backoff = backoff, min(backoff * 2, 15.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                return  # the retries only end when the worker stops
+            if wait > 0:
+                await self._idle(wait)
+
+    async def _scan_with_retries(self) -> float:
+        """A scan that fails (database down) is retried after 0.5 s doubling to 15 s; the
+        pause ends early on a kick or a stop."""
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(Exception),
+            wait=wait_exponential(multiplier=0.5, max=15),
+            stop=lambda _state: self._stopping,
+            sleep=self._idle,
+            before_sleep=_log_scan_retry,
+            reraise=True,
+        ):
+            with attempt:
+                return await self._scan()
+        raise AssertionError("unreachable: tenacity returns or raises")
+
+    async def _scan(self) -> float:
+        """Claims what is due and starts its attempts; returns how long to wait before the
+        next scan (0: more may be due now)."""
+        cfg = self.settings
+        free = cfg.notify_concurrency - len(self._inflight)
+        claims: list[Claim] = []
+        if free > 0:
+            async with transaction(self.sessions) as session:
+                claims = await store.claim_due(session, free, cfg.notify_lease_seconds, self.me)
+        for claim in claims:
+            task = asyncio.create_task(self._attempt(claim))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+        if claims and len(claims) == free:
+            return 0  # more may be due; a finishing task wakes us if we are full
+        wait = cfg.notify_sweep_seconds
+        if free > 0:
+            async with self.sessions() as session:
+                delay = await store.seconds_until_next(session)
+            if delay is not None:
+                wait = min(max(delay, 0.02), cfg.notify_sweep_seconds)
+        return wait
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
@@ -283,24 +319,19 @@ class DeliveryWorker:
 
     async def _dead_letter(self, claim: Claim, error: str, delivered_to: list[str]) -> None:
         cfg = self.settings
-        event = {
-            "specversion": "1.0",
-            "id": f"{claim.reminder_id}.{claim.channel.value}",
-            "type": REMINDER_DELIVERY_FAILED,
-            "source": SOURCE,
-            "time": datetime.now(UTC).isoformat(),
-            "datacontenttype": "application/json",
-            "data": {
-                "reminder_id": str(claim.reminder_id),
-                "task_id": str(claim.task_id),
-                "user_id": claim.user_id,
-                "channel": claim.channel.value,
-                "attempts": min(claim.attempts, cfg.notify_max_attempts),
-                "error": error,
-                "scheduled_time": claim.scheduled_time.isoformat(),
-                "reminder": claim.reminder,
-            },
-        }
+        failed = ReminderDeliveryFailed(
+            reminder_id=claim.reminder_id,
+            task_id=claim.task_id,
+            user_id=claim.user_id,
+            channel=claim.channel.value,
+            attempts=min(claim.attempts, cfg.notify_max_attempts),
+            error=error,
+            scheduled_time=claim.scheduled_time,
+            reminder=claim.reminder,
+        )
+        event = cloud_event(
+            failed, source=SOURCE, event_id=f"{claim.reminder_id}.{claim.channel.value}"
+        )
         try:
             await self.sidecar.publish(str(Topic.ALERTS_DLQ), event, claim.user_id)
         except SidecarError as exc:
@@ -331,18 +362,18 @@ class DeliveryWorker:
         """Commits a terminal outcome. A database hiccup right after a send is retried
         here, because giving up would let the lease expire and the message go out again."""
         result: Any = False
-        for attempt in range(_RECORD_TRIES):
-            try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type((SQLAlchemyError, OSError)),
+            stop=stop_after_attempt(_RECORD_TRIES),
+            wait=wait_exponential(multiplier=0.5),
+            before_sleep=_log_record_retry,
+            reraise=True,
+        ):
+            with attempt:
                 async with transaction(self.sessions) as session:
                     result = await store.finish(
                         session, claim, self.me, status, error=error, delivered_to=delivered_to
                     )
-                break
-            except (SQLAlchemyError, OSError):
-                if attempt == _RECORD_TRIES - 1:
-                    raise
-                log.warning("recording a delivery outcome failed; retrying", exc_info=True)
-                await asyncio.sleep(0.5 * 2**attempt)
         if result is False:
             log.warning(
                 "lease lost before the outcome was recorded", extra=self._fields(claim, error)

@@ -3,14 +3,15 @@ the engine's activity (every later one) perform, idempotent on (series_id, occur
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.messaging import EventType
+from contracts.events import TaskCreated
+from contracts.status import TaskStatus
 from recurrence import Mode, Recurrence
+from storage.event_payloads import task_payload
 from storage.outbox import add_event
 from storage.reminders import write_reminders
 from storage.tables import RecurringSeries, Task
@@ -27,27 +28,6 @@ def recurrence_of(series: RecurringSeries) -> Recurrence:
         lead_time=timedelta(seconds=series.lead_time_seconds),
         phrase=series.recurrence_phrase,
     )
-
-
-def task_data(task: Task) -> dict[str, Any]:
-    """The task as events carry it (JSON-safe)."""
-
-    def iso(v: datetime | None) -> str | None:
-        return v.isoformat() if v else None
-
-    return {
-        "task_id": str(task.task_id),
-        "series_id": str(task.series_id) if task.series_id else None,
-        "title": task.title,
-        "description": task.description,
-        "priority": task.priority,
-        "due_date": iso(task.due_date),
-        "occurrence_at": iso(task.occurrence_at),
-        "status": task.status,
-        "is_exception": task.is_exception,
-        "is_recurring": task.is_recurring,
-        "completed_at": iso(task.completed_at),
-    }
 
 
 async def materialize(
@@ -71,7 +51,7 @@ async def materialize(
             priority=series.priority,
             due_date=occurrence,
             occurrence_at=occurrence,
-            status="pending",
+            status=TaskStatus.PENDING,
             is_exception=False,
             is_recurring=True,
         )
@@ -93,9 +73,7 @@ async def materialize(
     )
     add_event(
         session,
-        EventType.TASK_CREATED,
-        task.user_id,
-        {"task": task_data(task), "reminders": reminders},
+        TaskCreated(user_id=task.user_id, task=task_payload(task), reminders=reminders),
         source=source,
     )
     return task

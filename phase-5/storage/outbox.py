@@ -4,38 +4,29 @@ committed row, whichever service wrote it."""
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.messaging import TOPIC_OF, EventType, cloud_event
+from contracts.events import TOPIC_OF, EventData, cloud_event
 from storage.tables import OutboxRow
 
 
 def add_event(
     session: AsyncSession,
-    event_type: EventType,
-    user_id: str,
-    data: dict[str, Any],
+    data: EventData,
     *,
     source: str = "todo-api",
     event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
+    """Queues `data` as a CloudEvent on its type's topic, keyed by its user."""
     event_id = event_id or uuid.uuid4()
-    payload = cloud_event(
-        event_type,
-        {**data, "user_id": user_id},
-        source=source,
-        event_id=event_id,
-        time=datetime.now(UTC),
-    )
     session.add(
         OutboxRow(
             event_id=event_id,
-            topic=str(TOPIC_OF[event_type]),
-            event_type=str(event_type),
-            partition_key=user_id,
-            payload=payload,
+            topic=str(TOPIC_OF[data.TYPE]),
+            event_type=str(data.TYPE),
+            partition_key=data.user_id,
+            payload=cloud_event(data, source=source, event_id=event_id, time=datetime.now(UTC)),
         )
     )
     return event_id

@@ -1,5 +1,10 @@
-"""Idempotent consumers: claim an event id in the same transaction as the handler's effect.
-A redelivered event finds its id taken and the handler does nothing."""
+"""Which events a consumer has handled (`processed_events`, keyed by event id and consumer).
+
+The engine's effects are calls to Dapr (start a workflow, raise a wake-up, schedule or
+delete a job): idempotent by themselves, and no database transaction can hold them. So it
+records the id AFTER the effect, in a transaction of its own: a crash in between repeats
+only idempotent effects, and a redelivery after the record is skipped without repeating
+them."""
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,3 +27,12 @@ async def claim(
         _CLAIM, {"event_id": event_id, "consumer": consumer, "event_type": event_type}
     )
     return result.first() is not None
+
+
+async def seen(session: AsyncSession, event_id: str, consumer: str) -> bool:
+    """True if this consumer has recorded `event_id` already."""
+    row = await session.execute(
+        text("SELECT 1 FROM processed_events WHERE event_id = :e AND consumer = :c"),
+        {"e": event_id, "c": consumer},
+    )
+    return row.first() is not None

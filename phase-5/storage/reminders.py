@@ -1,44 +1,15 @@
 """Reminder rows: one per (task, offset before due), each backed by one Dapr job whose name
 is deterministic, so writing the same reminder twice never doubles it."""
 
-import re
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.messaging import reminder_job_name
-
-_OFFSET = re.compile(r"^(\d{1,4})([mhdw])$")
-_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-MAX_OFFSET = timedelta(days=28)
-MAX_REMINDERS = 5
-
-
-def parse_offset(offset: str) -> timedelta:
-    """'0m', '15m', '1h', '1d', '1w' -> how long before the due time to remind."""
-    match = _OFFSET.match(offset.strip().lower())
-    if not match:
-        raise ValueError(
-            f'Reminder "{offset}" is not an offset like "0m", "15m", "1h", "1d" or "1w"'
-        )
-    delta = timedelta(seconds=int(match.group(1)) * _UNIT[match.group(2)])
-    if delta > MAX_OFFSET:
-        raise ValueError(f'Reminder "{offset}" is more than 4 weeks before the due time')
-    return delta
-
-
-def normalize_offsets(offsets: list[str]) -> list[str]:
-    """Validated, canonical ('60m' stays '60m'), duplicates removed, earliest reminder first."""
-    if len(offsets) > MAX_REMINDERS:
-        raise ValueError(f"At most {MAX_REMINDERS} reminders per task")
-    seen: dict[timedelta, str] = {}
-    for raw in offsets:
-        delta = parse_offset(raw)
-        seen.setdefault(delta, raw.strip().lower())
-    return [seen[d] for d in sorted(seen, reverse=True)]
-
+from contracts.events import reminder_job_name
+from recurrence.offsets import parse_offset
 
 _UPSERT = text(
     """
@@ -108,3 +79,80 @@ async def cancel_reminders(session: AsyncSession, task_ids: list[uuid.UUID]) -> 
         {"ids": task_ids},
     )
     return [r[0] for r in rows]
+
+
+@dataclass(frozen=True)
+class OpenReminder:
+    """A reminder not yet fired nor sent: its job is scheduled (pending) or deleted."""
+
+    job_name: str
+    scheduled_time: datetime
+    status: str
+    offset: str
+
+
+async def open_reminders(session: AsyncSession, task_id: str) -> list[OpenReminder]:
+    rows = await session.execute(
+        text(
+            'SELECT r.job_name, r.scheduled_time, r.status, r."offset" '
+            "FROM reminders r JOIN tasks t ON t.task_id = r.task_id "
+            "WHERE r.task_id = :t AND r.sent_at IS NULL AND r.fired_at IS NULL"
+        ),
+        {"t": task_id},
+    )
+    return [OpenReminder(r.job_name, r.scheduled_time, r.status, r.offset) for r in rows]
+
+
+_DUE_LOOKUP = text(
+    """
+    SELECT r.reminder_id, r.task_id, r.user_id, r.scheduled_time, r.status, r."offset",
+           t.title, t.description, t.due_date, t.status AS task_status, t.series_id,
+           COALESCE(s.timezone, 'UTC') AS timezone
+    FROM reminders r JOIN tasks t ON t.task_id = r.task_id
+    LEFT JOIN recurring_series s ON s.series_id = t.series_id
+    WHERE r.job_name = :job FOR UPDATE OF r
+    """
+)
+
+
+@dataclass(frozen=True)
+class JobReminder:
+    """A reminder behind a job, with what its v1.reminder.due event says about the task."""
+
+    reminder_id: uuid.UUID
+    task_id: uuid.UUID
+    user_id: str
+    scheduled_time: datetime
+    status: str
+    offset: str
+    title: str
+    description: str | None
+    due_date: datetime | None
+    task_status: str
+    series_id: uuid.UUID | None
+    timezone: str
+
+
+async def lock_reminder_of_job(session: AsyncSession, job_name: str) -> JobReminder | None:
+    """The reminder behind a job with its task and the series' zone (UTC for a one-off
+    task), locked until the caller's transaction ends: a job fired twice at once is
+    handled once."""
+    row = (await session.execute(_DUE_LOOKUP, {"job": job_name})).first()
+    return None if row is None else JobReminder(**row._asdict())
+
+
+async def cancel_reminder(session: AsyncSession, reminder_id: uuid.UUID) -> None:
+    await session.execute(
+        text(
+            "UPDATE reminders SET status = 'cancelled' "
+            "WHERE reminder_id = :r AND status = 'pending'"
+        ),
+        {"r": reminder_id},
+    )
+
+
+async def mark_fired(session: AsyncSession, reminder_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        text("UPDATE reminders SET fired_at = :now WHERE reminder_id = :r"),
+        {"now": now, "r": reminder_id},
+    )

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from contracts.status import ReminderStatus, SeriesStatus, TaskStatus
+
 
 def timestamp_field(nullable: bool = True, default_now: bool = False) -> Any:
     """A timestamptz column, optionally defaulting to now() in the database."""
@@ -56,7 +58,7 @@ class RecurringSeries(SQLModel, table=True):
         default_factory=list,
         sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     )
-    status: str = Field(default="active", max_length=16)
+    status: str = Field(default=SeriesStatus.ACTIVE, max_length=16)
     upcoming_occurrence: datetime | None = timestamp_field()
     # Occurrences at or before this instant are never materialized: set on resume (no
     # flood of the ones missed while paused) and when a pattern edit regenerates.
@@ -82,7 +84,7 @@ class Task(SQLModel, table=True):
     priority: str = Field(default="medium", max_length=16)
     due_date: datetime | None = timestamp_field()
     occurrence_at: datetime | None = timestamp_field()
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=TaskStatus.PENDING, max_length=16)
     is_exception: bool = False
     is_recurring: bool = False
     completed_at: datetime | None = timestamp_field()
@@ -103,7 +105,7 @@ class Reminder(SQLModel, table=True):
     scheduled_time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     offset: str = Field(max_length=16)
     reminder_type: str = Field(default="email", max_length=16)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=ReminderStatus.PENDING, max_length=16)
     job_name: str = Field(max_length=200)
     fired_at: datetime | None = timestamp_field()
     sent_at: datetime | None = timestamp_field()
@@ -131,7 +133,8 @@ class OutboxRow(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """Written in the same transaction as a consumer's effect: a redelivery hits the key."""
+    """Written by a consumer once its effect is done (storage/processed.py says why after,
+    not with it): a redelivery finds the key and is skipped."""
 
     __tablename__ = "processed_events"
 

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.stack import API, run_script
+from tests.support.push import PushSink
+from tests.support.smtp import SmtpSink, shared_sink
+from tests.support.stack import API, run_script, secrets
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +20,18 @@ def stack() -> str:
 def api(stack: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"{API.url}/api/v1", timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def smtp(stack: str) -> SmtpSink:
+    """The SMTP server notification-service sends to (its address is in the dev secrets)."""
+    return shared_sink()
+
+
+@pytest.fixture(scope="session")
+def push(stack: str) -> Iterator[PushSink]:
+    """A Web Push service on loopback that decrypts and verifies what it receives."""
+    sink = PushSink(secrets()["vapid-public-key"])
+    sink.start()
+    yield sink
+    sink.stop()

@@ -12,15 +12,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, TaskFailedError, when_any
-from pydantic import BaseModel, Field
 
-from activities.series_round import RoundResult, advance_series
+from workflows.contracts import (
+    ADVANCE_SERIES,
+    WAKE_EVENT,
+    RoundInput,
+    RoundResult,
+    RoundStatus,
+    SeriesState,
+)
 
-# One event name for every wake-up (instance completed, series edited, occurrence skipped,
-# paused, resumed, deleted; the reason rides in the data). The wait carries the lead-time
-# instant as its timeout, so a round costs one durable timer, and the runtime deletes it
-# when an event wins.
-WAKE_EVENT = "wake"
+# The wait carries the lead-time instant as its timeout, so a round costs one durable
+# timer, and the runtime deletes it when an event wins.
 MIN_WAIT = timedelta(seconds=1)
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
 ROUND_RETRY = RetryPolicy(
@@ -29,19 +32,6 @@ ROUND_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     max_retry_interval=timedelta(seconds=15),
 )
-# Every continue_as_new costs the runtime an extra orchestration step and scheduler job,
-# so a generation runs several rounds; its history (about six events a round) stays
-# small. Carried in the state, so changing the default never changes a running
-# generation's replay.
-ROUNDS_PER_GENERATION = 8
-
-
-class SeriesState(BaseModel):
-    """Everything the workflow carries across continue_as_new: small by design."""
-
-    series_id: str
-    rounds: int = 0
-    rounds_per_generation: int = Field(default=ROUNDS_PER_GENERATION, ge=1, le=64)
 
 
 def _like(moment: datetime, reference: datetime) -> datetime:
@@ -49,10 +39,6 @@ def _like(moment: datetime, reference: datetime) -> datetime:
     if reference.tzinfo is None and moment.tzinfo is not None:
         return moment.astimezone(UTC).replace(tzinfo=None)
     return moment
-
-
-def instance_id(series_id: str) -> str:
-    return f"series-{series_id}"
 
 
 def _wait(ctx: DaprWorkflowContext, result: RoundResult) -> Any:
@@ -78,7 +64,9 @@ def series_workflow(
     for _ in range(state.rounds_per_generation):
         try:
             out = yield ctx.call_activity(
-                advance_series, input={"series_id": state.series_id}, retry_policy=ROUND_RETRY
+                ADVANCE_SERIES,
+                input=RoundInput(series_id=state.series_id).model_dump(),
+                retry_policy=ROUND_RETRY,
             )
         except TaskFailedError:
             # The database or sidecar is down for longer than the retries: try again
@@ -87,6 +75,8 @@ def series_workflow(
             break
         result = RoundResult.model_validate(out)
         state.rounds += 1
+        status = RoundStatus(rounds=state.rounds, paused=result.paused, wake_at=result.wake_at)
+        ctx.set_custom_status(status.model_dump_json())
         if result.finished:
             return {"series_id": state.series_id, "rounds": state.rounds, "end": result.reason}
         with suppress(TimeoutError):  # the lead-time instant: the next round materializes
@@ -104,7 +94,9 @@ def _legacy_generation(
     in flight."""
     try:
         out = yield ctx.call_activity(
-            advance_series, input={"series_id": state.series_id}, retry_policy=ROUND_RETRY
+            ADVANCE_SERIES,
+            input=RoundInput(series_id=state.series_id).model_dump(),
+            retry_policy=ROUND_RETRY,
         )
     except TaskFailedError:
         yield ctx.create_timer(ctx.current_utc_datetime + RETRY_AFTER_FAILURE)

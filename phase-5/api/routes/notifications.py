@@ -25,13 +25,13 @@ from api.notification_schemas import (
     VapidPublicKey,
 )
 from api.routes import API_V1
-from infra.sidecar import SidecarError
-from notifications.addresses import (
+from contracts.channels import (
     ENDPOINT_CHARS,
     MAX_ENDPOINT,
+    VAPID_PUBLIC_KEY_NAME,
     check_endpoint,
 )
-from notifications.secrets import VAPID_PUBLIC_KEY_NAME
+from infra.sidecar import SidecarError
 from storage.notification_tables import NotificationEmail, PushSubscription
 
 router = APIRouter(prefix=API_V1, tags=["notifications"])

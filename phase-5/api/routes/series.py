@@ -13,7 +13,8 @@ from api.errors import Conflict
 from api.idempotency import IdempotencyKey, once
 from api.routes import API_V1
 from api.schemas import SeriesPublic
-from infra.messaging import EventType
+from contracts.events import SeriesUpdated
+from storage.event_payloads import series_payload
 from storage.outbox import add_event
 from storage.tables import RecurringSeries
 
@@ -43,10 +44,7 @@ async def _change(
         session.add(series)
         await session.flush()
         add_event(
-            session,
-            EventType.SERIES_UPDATED,
-            user_id,
-            {"series": sc.series_data(series), "changes": [change]},
+            session, SeriesUpdated(user_id=user_id, series=series_payload(series), changes=[change])
         )
     return sc.describe(series, sc.now_utc())
 

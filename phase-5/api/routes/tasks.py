@@ -2,14 +2,14 @@
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import series_commands as sc
 from api.deps import CurrentUser, RuntimeDep, SessionDep
@@ -17,9 +17,11 @@ from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import IdempotencyKey, once
 from api.routes import API_V1
 from api.schemas import Scope, TaskCreate, TaskCreated, TaskPage, TaskPublic, TaskUpdate
-from infra.messaging import EventType
-from recurrence import Recurrence
-from storage.instances import materialize, recurrence_of, task_data
+from contracts.events import SeriesCreated, SeriesUpdated, TaskCompleted, TaskUpdated
+from contracts.events import TaskCreated as TaskCreatedEvent
+from recurrence import split
+from storage.event_payloads import series_payload, task_payload
+from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
 from storage.reminders import cancel_reminders, write_reminders
 from storage.tables import RecurringSeries, Task
@@ -32,7 +34,9 @@ def public(task: Task) -> TaskPublic:
     return TaskPublic.model_validate(task, from_attributes=True)
 
 
-async def owned_task(session: Any, user_id: str, task_id: uuid.UUID, lock: bool = False) -> Task:
+async def owned_task(
+    session: AsyncSession, user_id: str, task_id: uuid.UUID, lock: bool = False
+) -> Task:
     """Another user's task and a missing one look the same: 404."""
     query = select(Task).where(
         Task.task_id == task_id, Task.user_id == user_id, Task.status != "deleted"
@@ -74,9 +78,7 @@ async def create_task(
         )
         add_event(
             session,
-            EventType.TASK_CREATED,
-            user_id,
-            {"task": task_data(task), "reminders": reminders},
+            TaskCreatedEvent(user_id=user_id, task=task_payload(task), reminders=reminders),
         )
         return TaskCreated(**public(task).model_dump())
 
@@ -147,10 +149,7 @@ async def complete_task(
         jobs = await cancel_reminders(session, [task.task_id])
         await session.flush()
         add_event(
-            session,
-            EventType.TASK_COMPLETED,
-            user_id,
-            {"task": task_data(task), "cancelled_jobs": jobs},
+            session, TaskCompleted(user_id=user_id, task=task_payload(task), cancelled_jobs=jobs)
         )
         return public(task)
 
@@ -187,7 +186,9 @@ async def update_task(
     return await _edit_series(session, series, task, body, now)
 
 
-async def _edit_one(session: Any, task: Task, body: TaskUpdate, now: datetime) -> TaskPublic:
+async def _edit_one(
+    session: AsyncSession, task: Task, body: TaskUpdate, now: datetime
+) -> TaskPublic:
     changes = body.changes()
     for name in ("title", "description", "priority"):
         if name in changes:
@@ -205,14 +206,12 @@ async def _edit_one(session: Any, task: Task, body: TaskUpdate, now: datetime) -
     await session.flush()
     add_event(
         session,
-        EventType.TASK_UPDATED,
-        task.user_id,
-        {"task": task_data(task), "changes": sorted(changes)},
+        TaskUpdated(user_id=task.user_id, task=task_payload(task), changes=sorted(changes)),
     )
     return public(task)
 
 
-async def _default_offsets(session: Any, task: Task) -> list[str]:
+async def _default_offsets(session: AsyncSession, task: Task) -> list[str]:
     """A moved due date keeps the reminders the task had: the series' offsets for an
     instance, the offsets of its reminder rows for a one-off task."""
     if task.series_id is not None:
@@ -224,14 +223,14 @@ async def _default_offsets(session: Any, task: Task) -> list[str]:
     return [r[0] for r in result]
 
 
-async def _has_earlier(session: Any, series: RecurringSeries, task: Task) -> bool:
+async def _has_earlier(session: AsyncSession, series: RecurringSeries, task: Task) -> bool:
     rec = recurrence_of(series)
     first = rec.preview(1)
     return bool(first) and task.occurrence_at is not None and first[0] < task.occurrence_at
 
 
 async def _edit_series(
-    session: Any, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
+    session: AsyncSession, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
 ) -> TaskPublic:
     changes = body.changes()
     template = {k: changes[k] for k in ("title", "description", "priority") if k in changes}
@@ -260,9 +259,9 @@ async def _edit_series(
             session.add(inst)
             add_event(
                 session,
-                EventType.TASK_UPDATED,
-                inst.user_id,
-                {"task": task_data(inst), "changes": sorted(template)},
+                TaskUpdated(
+                    user_id=inst.user_id, task=task_payload(inst), changes=sorted(template)
+                ),
             )
         if body.reminders is not None:
             await write_reminders(
@@ -271,9 +270,12 @@ async def _edit_series(
     await session.flush()
     add_event(
         session,
-        EventType.SERIES_UPDATED,
-        series.user_id,
-        {"series": sc.series_data(series), "changes": sorted(changes), "regenerated": regenerated},
+        SeriesUpdated(
+            user_id=series.user_id,
+            series=series_payload(series),
+            changes=sorted(changes),
+            regenerated=regenerated,
+        ),
     )
     if regenerated:
         # The edited instance may have been one of the regenerated ones: answer with the
@@ -294,7 +296,7 @@ async def _edit_series(
 
 
 async def _split(
-    session: Any, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
+    session: AsyncSession, series: RecurringSeries, task: Task, body: TaskUpdate, now: datetime
 ) -> TaskPublic:
     """Calendar-style "this and following": the old series ends before this occurrence and
     a new series, carrying the changes, starts here."""
@@ -317,17 +319,7 @@ async def _split(
     if body.recurrence is not None:
         rec = sc.parse_or_422(body.recurrence, now, start=task.occurrence_at)
     else:
-        index = old_rec.occurrence_index(task.occurrence_at) or 0
-        rec = Recurrence(
-            rrule=old_rec.rrule,
-            timezone=old_rec.timezone,
-            start=task.occurrence_at.astimezone(ZoneInfo(old_rec.timezone)).replace(tzinfo=None),
-            mode=old_rec.mode,
-            ends_at=old_rec.ends_at,
-            count=None if old_rec.count is None else max(1, old_rec.count - index),
-            lead_time=old_rec.lead_time,
-            phrase=old_rec.phrase,
-        )
+        rec = split.following(old_rec, task.occurrence_at)
     sc.apply_recurrence(new, rec)
     session.add(new)
     await session.flush()
@@ -336,17 +328,16 @@ async def _split(
     )
     first = await materialize(session, new, first_at, now, source=sc.SOURCE)
     new.upcoming_occurrence = rec.next_after(first_at)
+    assert first is not None
     add_event(
         session,
-        EventType.SERIES_CREATED,
-        new.user_id,
-        {
-            "series": sc.series_data(new),
-            "first_task_id": str(first.task_id) if first else None,
-            "split_from": str(series.series_id),
-        },
+        SeriesCreated(
+            user_id=new.user_id,
+            series=series_payload(new),
+            first_task_id=first.task_id,
+            split_from=series.series_id,
+        ),
     )
-    assert first is not None
     return public(first)
 
 

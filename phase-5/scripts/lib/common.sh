@@ -45,7 +45,7 @@ export SCHEDULER_ETCD_CLIENT_PORT=52379 SCHEDULER_ETCD_PEER_PORT=52380
 # app-id  app-port  dapr-http  dapr-grpc  dapr-internal-grpc  metrics  python module
 APPS=(
   "todo-api               8000 3500 50001 50011 59100 api.main:app"
-  "recurring-task-service 8001 3501 50002 50012 59101 workflows.service:app"
+  "recurring-task-service 8001 3501 50002 50012 59101 engine.service:app"
   "notification-service   8002 3502 50003 50013 59102 notifications.service:app"
 )
 

@@ -203,7 +203,7 @@ start_app() {
       # Watches code only (tests and docs changing must not restart the API); see
       # api/dev_server.py for why not `uvicorn --reload`.
       server=("$P5_ROOT/.venv/bin/python" -m api.dev_server 127.0.0.1 "$app_port")
-      for d in api infra storage recurrence; do server+=("$P5_ROOT/$d"); done
+      for d in api contracts infra storage recurrence; do server+=("$P5_ROOT/$d"); done
     fi
     start_proc "$app" "$P5_ROOT" env APP_ID="$app" APP_PORT="$app_port" \
       DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" "${server[@]}"

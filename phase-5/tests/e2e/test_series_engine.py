@@ -25,6 +25,18 @@ def _workflow_status(series_id: str) -> WorkflowStatus | None:
     return None if state is None else state.runtime_status
 
 
+def _round_status(series_id: str, *, paused: bool, after: int = 0) -> dict[str, Any] | None:
+    """The workflow's custom status once a round after round `after` recorded `paused`."""
+    client = DaprWorkflowClient(host="127.0.0.1", port=str(ENGINE.dapr_grpc))
+    try:
+        state = client.get_workflow_state(f"series-{series_id}", fetch_payloads=True)
+    finally:
+        client.close()
+    raw = state.serialized_custom_status if state is not None else None
+    status: dict[str, Any] = json.loads(raw) if raw else {}
+    return status if status.get("paused") is paused and status["rounds"] > after else None
+
+
 def _job(name: str) -> dict[str, Any] | None:
     r = httpx.get(f"{ENGINE.dapr_url}/v1.0/jobs/{name}", timeout=10)
     return r.json() if r.status_code == 200 and r.content else None
@@ -168,8 +180,10 @@ def test_pause_and_resume_do_not_flood_missed_occurrences(api: httpx.Client) -> 
     sid = first["series_id"]
     eventually(lambda: _running(sid), timeout=30)
     assert api.post(f"/series/{sid}/pause", headers=auth(user)).json()["status"] == "paused"
+    paused = eventually(lambda: _round_status(sid, paused=True), timeout=10)
     api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user))
-    time.sleep(2)  # give a (wrongly) unpaused engine the chance to create the next one
+    # The workflow records each round in its custom status: the completion's round ran.
+    eventually(lambda: _round_status(sid, paused=True, after=paused["rounds"]), timeout=10)
     assert _tasks(api, user, status="pending") == [], "paused: nothing new"
     resumed = api.post(f"/series/{sid}/resume", headers=auth(user)).json()
     assert resumed["status"] == "active"

@@ -4,7 +4,7 @@ import httpx
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from infra.messaging import CONSUMER_TASK_EVENTS
+from engine.reactions import CONSUMER_TASK_EVENTS
 from tests.support.stack import (
     KAFKA,
     auth,

@@ -8,9 +8,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from notifications.addresses import check_auth, check_endpoint, check_p256dh, normalize_email
+from contracts.channels import check_auth, check_endpoint, check_p256dh, normalize_email
+from contracts.events import ReminderDue
 from notifications.content import due_line, render, when_phrase
-from notifications.events import ReminderDue
 
 
 def _reminder(**kw: object) -> ReminderDue:

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from activities.planning import SeriesView, plan_round
 from recurrence import Mode, parse_recurrence
+from recurrence.planning import SeriesView, plan_round
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 

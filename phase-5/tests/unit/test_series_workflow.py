@@ -1,46 +1,62 @@
 """The series workflow's control flow (workflows/series.py), driven step by step with a
-recording context: which activity, wait and continue_as_new each round asks for."""
+recording context: which activity, wait and continue_as_new each round asks for. Needs no
+database code: the workflow calls its activity by name (a check below proves it)."""
 
+import json
+import subprocess
+import sys
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from dapr.ext.workflow import TaskFailedError
-from dapr.ext.workflow._durabletask import task as dt_task
-from dapr.ext.workflow._durabletask.internal import protos as pb
 
-from workflows.series import (
-    MIN_WAIT,
-    RETRY_AFTER_FAILURE,
-    ROUNDS_PER_GENERATION,
-    WAKE_EVENT,
-    series_workflow,
-)
+from workflows import series
+from workflows.contracts import ADVANCE_SERIES, ROUNDS_PER_GENERATION, WAKE_EVENT
+from workflows.series import MIN_WAIT, RETRY_AFTER_FAILURE, series_workflow
 
+P5 = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 12, 0)  # the context's clock: naive UTC
 
 
-class Step(dt_task.CompletableTask[Any]):
+class Step:
     """A task the workflow yields, labelled with what it asked for."""
 
     def __init__(self, kind: str, **what: Any) -> None:
-        super().__init__()
         self.kind, self.what = kind, what
+
+
+class RoundFailed(TaskFailedError):
+    """What the SDK raises in the workflow when the activity failed after its retries."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "advance_series failed: db down")
+
+
+@pytest.fixture(autouse=True)
+def recorded_when_any(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(series, "when_any", lambda tasks: Step("any", tasks=list(tasks)))
 
 
 @dataclass
 class Ctx:
     continued: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     current_utc_datetime: datetime = NOW
     is_replaying: bool = False
 
-    def call_activity(self, fn: Any, *, input: Any, retry_policy: Any = None) -> Step:
-        return Step("activity", name=fn.__name__, input=input)
+    def call_activity(self, name: str, *, input: Any, retry_policy: Any = None) -> Step:
+        assert isinstance(name, str), "activities are called by their registered name"
+        return Step("activity", name=name, input=input)
 
     def wait_for_external_event(self, name: str, *, timeout: Any = None) -> Step:
         return Step("wait", name=name, timeout=timeout)
+
+    def set_custom_status(self, status: str) -> None:
+        self.statuses.append(json.loads(status))
 
     def create_timer(self, fire_at: datetime) -> Step:
         return Step("timer", fire_at=fire_at)
@@ -71,7 +87,7 @@ def finish(gen: Generator[Any, Any, dict[str, Any]], send: Any = None) -> dict[s
 
 def test_a_round_reads_through_the_activity_then_waits_until_the_lead_time() -> None:
     _, gen, step = start({"series_id": "s1", "rounds_per_generation": 3})
-    assert (step.kind, step.what["name"]) == ("activity", "advance_series")
+    assert (step.kind, step.what["name"]) == ("activity", ADVANCE_SERIES)
     assert step.what["input"] == {"series_id": "s1"}
     wait = gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
     assert wait.kind == "wait" and wait.what["name"] == WAKE_EVENT
@@ -98,6 +114,15 @@ def test_a_wake_up_starts_the_next_round_at_once() -> None:
     assert nxt.kind == "activity"
 
 
+def test_each_round_reports_its_count_and_pause_in_the_custom_status() -> None:
+    ctx, gen, _ = start({"series_id": "s1", "rounds": 5, "rounds_per_generation": 4})
+    gen.send(round_result(paused=True))
+    gen.send({"reason": "series_resumed"})
+    gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    assert [(s["rounds"], s["paused"]) for s in ctx.statuses] == [(6, True), (7, False)]
+    assert ctx.statuses[1]["wake_at"].startswith("2026-03-02T13:00:00")
+
+
 def test_a_paused_series_or_one_with_nothing_ahead_waits_only_for_events() -> None:
     _, gen, _ = start({"series_id": "s1", "rounds_per_generation": 4})
     paused = gen.send(round_result(paused=True, wake_at=wake_in(timedelta(hours=1))))
@@ -122,8 +147,7 @@ def test_a_finished_series_ends_the_workflow_without_continuing() -> None:
 
 def test_a_failed_round_waits_and_starts_a_fresh_generation() -> None:
     ctx, gen, _ = start({"series_id": "s1", "rounds_per_generation": 8})
-    details = pb.TaskFailureDetails(errorMessage="db down", errorType="OSError")
-    timer = gen.throw(TaskFailedError("advance_series failed", details))
+    timer = gen.throw(RoundFailed())
     assert timer.kind == "timer" and timer.what["fire_at"] == NOW + RETRY_AFTER_FAILURE
     assert finish(gen) == {}
     assert ctx.continued == [{"series_id": "s1", "rounds": 0, "rounds_per_generation": 8}]
@@ -135,10 +159,38 @@ def test_a_generation_recorded_before_several_rounds_replays_its_own_shape() -> 
     ctx, gen, step = start({"series_id": "s1", "rounds": 4})
     assert step.kind == "activity"
     waits = gen.send(round_result(wake_at=wake_in(timedelta(hours=2))))
-    assert isinstance(waits, dt_task.WhenAnyTask)
-    kinds = sorted(child.kind for child in waits.get_tasks())
+    assert waits.kind == "any"
+    kinds = sorted(child.kind for child in waits.what["tasks"])
     assert kinds == ["timer", "wait"]
-    assert finish(gen, waits.get_tasks()[0]) == {}
+    assert finish(gen, waits.what["tasks"][0]) == {}
     assert ctx.continued == [
         {"series_id": "s1", "rounds": 5, "rounds_per_generation": ROUNDS_PER_GENERATION}
     ]
+
+
+def test_the_workflow_package_imports_no_database_or_activity_code() -> None:
+    """Deterministic code only: importing the workflow in a fresh interpreter loads no
+    SQLAlchemy, SQLModel, storage or activity module."""
+    code = (
+        "import sys, workflows.series, workflows.contracts; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'sqlalchemy', 'sqlmodel', 'storage', 'activities', 'asyncpg', 'engine'}); "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=P5
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_the_runtime_registers_the_names_the_workflow_calls() -> None:
+    """The workflow calls `advance_series` by name: the runtime must register the activity
+    under exactly that name (and each function under its own name)."""
+    from engine.runtime import ACTIVITIES, WORKFLOWS
+
+    assert {name: fn.__name__ for name, fn in WORKFLOWS.items()} == {
+        "series_workflow": "series_workflow"
+    }
+    assert {name: fn.__name__ for name, fn in ACTIVITIES.items()} == {
+        ADVANCE_SERIES: "advance_series"
+    }

@@ -13,7 +13,8 @@ rules below are unit-tested on their own:
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from recurrence import Mode, Recurrence
+from recurrence.mode import Mode
+from recurrence.model import Recurrence
 
 MAX_CREATES_PER_ROUND = 10
 _CATCH_UP_PAGES = 10

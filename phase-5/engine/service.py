@@ -1,4 +1,4 @@
-"""recurring-task-service entry point: `uvicorn workflows.service:app`.
+"""recurring-task-service entry point: `uvicorn engine.service:app`.
 
 Hosts the Dapr WorkflowRuntime (series workflows and their activities), reacts to task
 and series events from Dapr pub/sub, and receives Dapr Jobs callbacks for reminders.
@@ -15,19 +15,18 @@ from dapr.ext.workflow.aio import DaprWorkflowClient
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import text
 
 from activities import resources as activity_resources
+from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, Topic
+from engine import reminder_jobs
+from engine.reactions import CONSUMER_TASK_EVENTS, Engine, ensure_workflow, has_effect, react
+from engine.runtime import build_runtime
 from infra import logging as jlog
 from infra.bootstrap import service_base
-from infra.events_in import IncomingEvent, PoisonMessage
-from infra.messaging import CONSUMER_JOBS, CONSUMER_TASK_EVENTS, DEAD_LETTER, Topic
 from infra.settings import get_settings
 from storage.db import make_sessions, transaction
-from storage.processed import claim
-from workflows import reminder_jobs
-from workflows.reactions import Engine, ensure_workflow, has_effect, react
-from workflows.registry import build_runtime
+from storage.processed import claim, seen
+from storage.series_queries import live_series_ids
 
 log = logging.getLogger("recurring-task-service")
 
@@ -35,21 +34,16 @@ log = logging.getLogger("recurring-task-service")
 async def reconcile(engine: Engine) -> None:
     """Every live series has a running workflow: repairs anything a crash left behind."""
     async with engine.sessions() as session:
-        rows = (
-            await session.execute(
-                text("SELECT series_id FROM recurring_series WHERE status IN ('active', 'paused')")
-            )
-        ).all()
+        live = await live_series_ids(session)
     started = 0
-    for (series_id,) in rows:
+    for series_id in live:
         try:
-            started += await ensure_workflow(engine, str(series_id))
+            started += await ensure_workflow(engine, series_id)
         except Exception:
-            log.exception(
-                "reconcile failed for a series", extra={"fields": {"series_id": str(series_id)}}
-            )
+            fields = {"series_id": series_id}
+            log.exception("reconcile failed for a series", extra={"fields": fields})
     log.info(
-        "reconciled series workflows", extra={"fields": {"live": len(rows), "started": started}}
+        "reconciled series workflows", extra={"fields": {"live": len(live), "started": started}}
     )
 
 
@@ -97,23 +91,19 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
         log.error("malformed event", extra={"fields": {"errors": str(exc.errors()[:3])}})
         return JSONResponse({"status": "RETRY", "error": "malformed event"}, 500)
     jlog.bind(event_id=event.id, user_id=event.user_id)
-    if not has_effect(event):
-        return JSONResponse({"status": "SUCCESS"})
-    async with engine.sessions() as session:
-        seen = (
-            await session.execute(
-                text("SELECT 1 FROM processed_events WHERE event_id = :e AND consumer = :c"),
-                {"e": event.id, "c": CONSUMER_TASK_EVENTS},
-            )
-        ).first()
-    if seen:
-        log.info("duplicate event ignored", extra={"fields": {"type": event.type}})
-        return JSONResponse({"status": "SUCCESS"})
     try:
-        await react(engine, event)
+        payload = event.payload()
     except PoisonMessage as exc:
         log.error("unprocessable event", extra={"fields": {"type": event.type, "error": str(exc)}})
-        return JSONResponse({"status": "RETRY", "error": str(exc)}, 500)
+        return JSONResponse({"status": "RETRY", "error": "event breaks its contract"}, 500)
+    if not has_effect(event, payload):
+        return JSONResponse({"status": "SUCCESS"})
+    async with engine.sessions() as session:
+        duplicate = await seen(session, event.id, CONSUMER_TASK_EVENTS)
+    if duplicate:
+        log.info("duplicate event ignored", extra={"fields": {"type": event.type}})
+        return JSONResponse({"status": "SUCCESS"})
+    await react(engine, event, payload)
     async with transaction(engine.sessions) as session:
         await claim(session, event.id, CONSUMER_TASK_EVENTS, event.type)
     log.info("event consumed", extra={"fields": {"type": event.type}})
@@ -142,15 +132,14 @@ async def on_task_modification(request: Request, event: dict[str, Any] = Body(..
 
 @app.post("/job/{name}")
 async def on_job(name: str, request: Request) -> dict[str, str]:
-    """Dapr Jobs callback. Reminder jobs publish v1.reminder.due; any other job name is
-    recorded (the self-check job of the integration tests). Redelivery is a no-op."""
+    """Dapr Jobs callback. This app schedules reminder jobs only: each publishes
+    v1.reminder.due once (redelivery is a no-op); any other name is acknowledged, since
+    failing it would only make the scheduler retry a job nobody handles."""
     engine: Engine = request.app.state.engine
     jlog.bind(event_id=f"job:{name}")
-    if name.startswith("reminder-"):
-        outcome = await reminder_jobs.fire(engine, name)
-        log.info("reminder job", extra={"fields": {"job": name, "outcome": outcome}})
-        return {"status": outcome}
-    async with transaction(engine.sessions) as session:
-        first = await claim(session, f"job:{name}", CONSUMER_JOBS, "job")
-    log.info("job delivered" if first else "duplicate job", extra={"fields": {"job": name}})
-    return {"status": "ok"}
+    if not name.startswith("reminder-"):
+        log.warning("job of an unknown kind ignored", extra={"fields": {"job": name}})
+        return {"status": "ignored"}
+    outcome = await reminder_jobs.fire(engine, name)
+    log.info("reminder job", extra={"fields": {"job": name, "outcome": outcome}})
+    return {"status": outcome}

@@ -1,8 +1,10 @@
-"""Checks on where notifications may go: email addresses and Web Push subscriptions.
+"""Where notifications may go: checks on email addresses and Web Push subscriptions, and
+the secret-store entry holding the VAPID public key browsers subscribe with.
 
-Used by todo-api when a user registers a channel and again by the worker before it sends
-(a row written before a rule tightened must not slip through). Every check raises
-`ValueError` with a message fit for a 422; callers attach the field name."""
+Used by todo-api when a user registers a channel (and serves the public key) and by
+notification-service before it sends (a row written before a rule tightened must not slip
+through). Every check raises `ValueError` with a message fit for a 422; callers attach the
+field name."""
 
 import base64
 import binascii
@@ -11,6 +13,10 @@ import re
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
+
+# Name of the entry in the Dapr secret store (never the value): todo-api serves the key,
+# notification-service signs with the matching private key.
+VAPID_PUBLIC_KEY_NAME = "vapid-public-key"
 
 MAX_EMAIL = 254
 MAX_ENDPOINT = 2048

@@ -1,0 +1,34 @@
+"""Reminder offsets: how long before an instance's due time a reminder fires. Pure; the
+API validates with it and storage computes reminder times with it."""
+
+import re
+from datetime import timedelta
+
+_OFFSET = re.compile(r"^(\d{1,4})([mhdw])$")
+_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_OFFSET = timedelta(days=28)
+MAX_REMINDERS = 5
+
+
+def parse_offset(offset: str) -> timedelta:
+    """'0m', '15m', '1h', '1d', '1w' -> how long before the due time to remind."""
+    match = _OFFSET.match(offset.strip().lower())
+    if not match:
+        raise ValueError(
+            f'Reminder "{offset}" is not an offset like "0m", "15m", "1h", "1d" or "1w"'
+        )
+    delta = timedelta(seconds=int(match.group(1)) * _UNIT[match.group(2)])
+    if delta > MAX_OFFSET:
+        raise ValueError(f'Reminder "{offset}" is more than 4 weeks before the due time')
+    return delta
+
+
+def normalize_offsets(offsets: list[str]) -> list[str]:
+    """Validated, canonical ('60m' stays '60m'), duplicates removed, earliest reminder first."""
+    if len(offsets) > MAX_REMINDERS:
+        raise ValueError(f"At most {MAX_REMINDERS} reminders per task")
+    seen: dict[timedelta, str] = {}
+    for raw in offsets:
+        delta = parse_offset(raw)
+        seen.setdefault(delta, raw.strip().lower())
+    return [seen[d] for d in sorted(seen, reverse=True)]
