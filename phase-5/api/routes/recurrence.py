@@ -29,5 +29,8 @@ async def preview(body: PreviewIn, user_id: CurrentUser) -> PreviewOut:
     return PreviewOut(
         rrule=rec.full_rrule,
         description=rec.description,
-        occurrences=[o.astimezone(ZoneInfo(rec.timezone)) for o in occurrences],
+        occurrences=occurrences,
+        occurrences_local=[
+            o.astimezone(ZoneInfo(rec.timezone)).replace(tzinfo=None) for o in occurrences
+        ],
     )
