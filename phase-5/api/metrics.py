@@ -79,7 +79,10 @@ class _QuietServer(uvicorn.Server):
 async def listener(engine: AsyncEngine, host: str, port: int) -> AsyncIterator[None]:
     """Serves GET /metrics on its own address for the scraper, never on the public port.
     A port already taken is logged and skipped: metrics must not take the API down."""
-    app = Starlette(routes=[Route("/metrics", lambda _: render(engine))])
+    async def endpoint(_: Request) -> Response:
+        return await render(engine)
+
+    app = Starlette(routes=[Route("/metrics", endpoint)])
     server = _QuietServer(
         uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, lifespan="off")
     )

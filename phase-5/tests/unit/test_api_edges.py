@@ -64,8 +64,14 @@ def test_validation_details_are_capped_and_human() -> None:
     assert len(details["errors"]) == MAX_LISTED_ERRORS
     assert details["errors_omitted"] == 5000 - MAX_LISTED_ERRORS
     assert len(json.dumps(details)) < 2000
-    truncated = [{"type": "json_invalid", "loc": ("body", 12), "msg": "JSON decode error",
-                  "ctx": {"error": "Expecting value"}}]
+    truncated = [
+        {
+            "type": "json_invalid",
+            "loc": ("body", 12),
+            "msg": "JSON decode error",
+            "ctx": {"error": "Expecting value"},
+        }
+    ]
     field, message, _ = validation_details(truncated)
     assert field == "body" and "not valid JSON" in message
     prefixed = [{"type": "value_error", "loc": ("body", "title"), "msg": "Value error, Bad"}]

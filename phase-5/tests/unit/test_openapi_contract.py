@@ -54,7 +54,14 @@ def test_timestamps_are_documented_as_utc_and_local_names(doc: dict[str, Any]) -
     series = doc["components"]["schemas"]["SeriesPublic"]["properties"]
     assert "start_local" in series and "start" not in series
     task = doc["components"]["schemas"]["TaskPublic"]["properties"]
-    for name in ("recurrence_pattern", "recurrence_end_date", "upcoming_occurrence",
-                 "is_recurring", "series_id", "due_at", "reminders"):
+    for name in (
+        "recurrence_pattern",
+        "recurrence_end_date",
+        "upcoming_occurrence",
+        "is_recurring",
+        "series_id",
+        "due_at",
+        "reminders",
+    ):
         assert name in task
     assert "due_date" not in task
