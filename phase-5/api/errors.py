@@ -25,6 +25,7 @@ MAX_LISTED_ERRORS = 10
 MAX_MESSAGE_CHARS = 300
 # PostgreSQL: deadlock_detected, serialization_failure, lock_not_available.
 _RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
 
 
 class ApiError(Exception):
@@ -144,7 +145,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid", f"{field}: {message}", details), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _FASTAPI_BODY_ERROR:
+            # FastAPI's answer to a body it cannot decode (not UTF-8): a bad body is a 422
+            # like any other, naming the body.
+            invalid = Invalid("body", "The body is not valid JSON (it must be UTF-8 text)")
+            return await _api_error(request, invalid)
         code = {
             400: "bad_request",
             404: "not_found",

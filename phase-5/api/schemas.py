@@ -53,7 +53,7 @@ LocalDateTime = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "format": "date-time",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
             "description": "local wall time in the series' zone, no offset",
             "examples": ["2026-12-01T09:00:00"],
         },

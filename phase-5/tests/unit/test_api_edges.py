@@ -122,3 +122,13 @@ def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
 
 def test_metrics_are_not_on_the_public_port(client: TestClient) -> None:
     assert client.get("/metrics").status_code == 404
+
+
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/recurrence/preview",
+        content=b"\xff\x50\x33",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["field"] == "body"
