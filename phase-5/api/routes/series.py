@@ -3,6 +3,8 @@ A series stays reachable here when it has no pending instance (paused, all delet
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -20,6 +22,7 @@ from api.routes import API_V1
 from api.routes.tasks import Confirm, next_page
 from api.schemas import SeriesPage, SeriesPublic, SeriesUpdate
 from infra.messaging import EventType
+from storage.instances import recurrence_of
 from storage.outbox import add_event
 from storage.tables import RecurringSeries
 
@@ -84,12 +87,15 @@ async def update_series(
     if series.status in ("deleted", "completed"):
         raise Conflict(f"This series is {series.status}.")
     now = sc.now_utc()
-    if body.recurrence is not None:
-        sc.check_series_capacity(
-            sc.parse_or_422(body.recurrence, now, keep=series),
-            now,
-            runtime.settings.max_pending_per_series,
+    if body.recurrence is not None or body.lead_time_minutes is not None:
+        rec = (
+            sc.parse_or_422(body.recurrence, now, keep=series)
+            if body.recurrence is not None
+            else recurrence_of(series)
         )
+        if body.lead_time_minutes is not None:
+            rec = replace(rec, lead_time=timedelta(minutes=body.lead_time_minutes))
+        sc.check_series_capacity(rec, now, runtime.settings.max_pending_per_series)
     await sc.edit_series(session, series, changes, now)
     return await sc.describe(session, series, now)
 

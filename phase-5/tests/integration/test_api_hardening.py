@@ -137,8 +137,7 @@ def test_a_series_that_would_flood_pending_instances_is_refused(api: httpx.Clien
         json={
             "title": "Drink water",
             "recurrence": {
-                "rule": "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
-                "21,22,23;BYMINUTE=0,15,30,45",
+                "rule": FOUR_AN_HOUR,
                 "timezone": "UTC",
                 "lead_time_minutes": 30 * 1440,
             },
@@ -147,6 +146,24 @@ def test_a_series_that_would_flood_pending_instances_is_refused(api: httpx.Clien
     )
     err = _error(r, 422)
     assert err["details"]["field"] == "recurrence" and "at most 100" in err["message"]
+    # The same rule with the default lead time is fine; stretching the lead time later is not.
+    user = new_user()
+    created = api.post(
+        "/tasks",
+        json={"title": "Drink water", "recurrence": {"rule": FOUR_AN_HOUR, "timezone": "UTC"}},
+        headers=auth(user),
+    )
+    assert created.status_code == 201, created.text
+    sid = created.json()["series_id"]
+    longer = api.patch(f"/series/{sid}", json={"lead_time_minutes": 30 * 1440}, headers=auth(user))
+    assert "at most 100" in _error(longer, 422)["message"]
+    assert api.get(f"/series/{sid}", headers=auth(user)).json()["lead_time_minutes"] == 15
+
+
+FOUR_AN_HOUR = (
+    "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;"
+    "BYMINUTE=0,15,30,45"
+)
 
 
 # -- small things -----------------------------------------------------------------------------
