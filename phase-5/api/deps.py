@@ -4,11 +4,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import user_from_token
+from api.errors import Invalid
 from infra import logging as jlog
 from infra.settings import Settings
 from infra.sidecar import Sidecar
@@ -39,8 +43,17 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def current_user(runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> str:
-    user_id = user_from_token(authorization, runtime.auth_secret)
+# auto_error=False: a missing or non-bearer header reaches user_from_token, which answers
+# with our 401 body; the scheme still documents the bearer requirement in OpenAPI.
+_bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="HS256 JWT, `sub` = user")
+
+
+def current_user(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    header = None if credentials is None else f"Bearer {credentials.credentials}"
+    user_id = user_from_token(header, runtime.auth_secret)
     jlog.bind(user_id=user_id)
     return user_id
 
@@ -50,3 +63,28 @@ def current_user(runtime: RuntimeDep, authorization: Annotated[str | None, Heade
 # could read its own write as not yet there, or get a 2xx for a commit that then failed.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 CurrentUser = Annotated[str, Depends(current_user)]
+
+
+_known_query: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt parameter (`?stauts=done`) is an error, not silently a different query."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _known_query.get(id(route))
+    if known is None:
+        known = frozenset(_query_names(route.dependant))
+        _known_query[id(route)] = known
+    for name in request.query_params:
+        if name not in known:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise Invalid(name, f'Unknown query parameter "{name[:50]}" (allowed: {allowed})')

@@ -1,10 +1,9 @@
-"""Liveness, readiness and metrics endpoints (no auth: scraped by the platform)."""
+"""Liveness and readiness (no auth: probed by the platform). Metrics: api/metrics.py."""
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from api import metrics
 from api.deps import RuntimeDep
 from api.errors import error_body
 
@@ -30,8 +29,3 @@ async def readyz(runtime: RuntimeDep) -> dict[str, str] | Response:
         body = error_body("not_ready", f"Not ready: {', '.join(problems)} unreachable.")
         return JSONResponse(body, 503)
     return {"status": "ready"}
-
-
-@router.get("/metrics")
-async def prometheus(runtime: RuntimeDep) -> Response:
-    return await metrics.render(runtime.engine)

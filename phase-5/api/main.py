@@ -3,12 +3,16 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 
-from api import errors, metrics
-from api.deps import Runtime
+from api import docs, errors, metrics
+from api.contract import install_error_responses
+from api.deps import Runtime, reject_unknown_query
 from api.health import router as health_router
 from api.outbox_relay import OutboxRelay
+from api.request_guard import RequestGuard
 from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
@@ -32,23 +36,52 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings, base.sidecar, base.engine, make_sessions(base.engine), auth_secret
         )
         try:
-            yield
+            async with metrics.listener(
+                base.engine, settings.metrics_host, settings.metrics_port
+            ):
+                yield
         finally:
             await relay.stop()
 
 
+def _operation_id(route: APIRoute) -> str:
+    """The handler's name (`create_task`, `list_series`): what client generators show."""
+    return route.name
+
+
 def create_app() -> FastAPI:
+    settings = get_settings()
     app = FastAPI(
         title="todo-api",
         version="1.0.0",
-        description="Tasks and recurring series. Errors: {error: {code, message, details}}.",
+        description=(
+            "Tasks and recurring series. Every error is "
+            '`{"error": {"code", "message", "details"}}`; every timestamp is UTC with `Z` '
+            "except fields named `*_local` (wall time in the series' zone)."
+        ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        dependencies=[Depends(reject_unknown_query)],
     )
     errors.install(app)
+    docs.install(app)
     app.middleware("http")(metrics.middleware)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    # Outermost, so refusals (413, 415) carry CORS headers and a browser can read them.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Location", "Idempotent-Replayed"],
+        max_age=600,
+    )
     app.include_router(health_router)
     for router in (tasks_router, series_router, recurrence_router, notifications_router):
         app.include_router(router)
+    install_error_responses(app)
     return app
 
 

@@ -1,13 +1,22 @@
-"""Prometheus metrics of the API: requests by route and status, events published, outbox."""
+"""Prometheus metrics of the API: requests by route and status, events published, outbox.
+Served by `listener` on Settings.metrics_host:metrics_port, apart from the public API."""
 
+import asyncio
+import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 
+import uvicorn
 from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+log = logging.getLogger(__name__)
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -56,3 +65,40 @@ async def render(engine: AsyncEngine) -> Response:
     BACKLOG.set(row[0])
     OLDEST_AGE.set(float(row[1] or 0.0))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class _QuietServer(uvicorn.Server):
+    """The metrics listener runs inside the API's process: the API's server owns signals."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@asynccontextmanager
+async def listener(engine: AsyncEngine, host: str, port: int) -> AsyncIterator[None]:
+    """Serves GET /metrics on its own address for the scraper, never on the public port.
+    A port already taken is logged and skipped: metrics must not take the API down."""
+    async def endpoint(_: Request) -> Response:
+        return await render(engine)
+
+    app = Starlette(routes=[Route("/metrics", endpoint)])
+    server = _QuietServer(
+        uvicorn.Config(app, host=host, port=port, access_log=False, log_config=None, lifespan="off")
+    )
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn's answer to a port it cannot bind
+            log.error("metrics listener could not start on %s:%s", host, port)
+
+    task = asyncio.create_task(serve())
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        try:
+            await asyncio.wait_for(task, 5)
+        except TimeoutError:
+            log.warning("metrics listener did not stop within 5 s")

@@ -1,13 +1,22 @@
 """Request and response bodies of the HTTP API (the Create/Update/Public family)."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from recurrence import Mode
+from recurrence.limits import MAX_YEAR, MIN_YEAR
 from recurrence.offsets import normalize_offsets
 
 
@@ -23,8 +32,49 @@ class Scope(StrEnum):
     ALL = "all"
 
 
+def _utc_z(value: datetime) -> str:
+    if value.tzinfo is None:  # never for an instant; kept readable rather than failing
+        return value.isoformat()
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+UtcDateTime = Annotated[
+    datetime,
+    PlainSerializer(_utc_z, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-12-01T09:00:00Z"]},
+        mode="serialization",
+    ),
+]
+"""An instant in a response: always UTC, written with `Z`."""
+
+LocalDateTime = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "description": "local wall time in the series' zone, no offset",
+            "examples": ["2026-12-01T09:00:00"],
+        },
+        mode="serialization",
+    ),
+]
+
+
+def check_year(v: datetime, name: str) -> datetime:
+    """Dates outside the years the domain accepts are refused before any arithmetic: near
+    year 1 or 9999 a zone conversion or a reminder offset would overflow."""
+    if not MIN_YEAR <= v.year <= MAX_YEAR:
+        raise ValueError(f"{name} must be in the years {MIN_YEAR} to {MAX_YEAR}")
+    return v
+
+
 def _aware(v: datetime | None, name: str) -> datetime | None:
-    if v is not None and v.tzinfo is None:
+    if v is None:
+        return v
+    check_year(v, name)
+    if v.tzinfo is None:
         raise ValueError(f"{name} needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
     return v
 
@@ -66,7 +116,17 @@ class RecurrenceIn(Strict):
     )
     ends_at: datetime | None = Field(default=None, description="end date (inclusive)")
     count: int | None = Field(default=None, ge=1, le=1000)
-    lead_time_minutes: int = Field(default=15, ge=0, le=43200)
+    lead_time_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=43200,
+        description="how early the next instance appears; default 15, kept on a rule change",
+    )
+
+    @field_validator("start", "ends_at")
+    @classmethod
+    def _years(cls, v: datetime | None) -> datetime | None:
+        return None if v is None else check_year(v, "date")
 
     @model_validator(mode="after")
     def _one_end(self) -> "RecurrenceIn":
@@ -104,7 +164,6 @@ class TaskCreate(TaskFields):
     @classmethod
     def _offsets(cls, v: list[str]) -> list[str]:
         return normalize_offsets(v)
-
 
 class TaskUpdate(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=500)
@@ -144,20 +203,58 @@ class TaskUpdate(Strict):
         return self.model_dump(exclude_unset=True)
 
 
+class SeriesUpdate(Strict):
+    """What PATCH /series/{id} changes; absent fields stay as they are."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = Field(default=None, max_length=10_000)
+    priority: Priority | None = None
+    reminders: list[str] | None = None
+    lead_time_minutes: int | None = Field(default=None, ge=0, le=43200)
+    recurrence: RecurrenceIn | None = Field(default=None, description="a new rule regenerates")
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("Title must not be blank")
+        return v.strip() if v else v
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else normalize_offsets(v)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> "SeriesUpdate":
+        for name in ("title", "priority", "reminders", "recurrence", "lead_time_minutes"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
+
+
 class TaskPublic(BaseModel):
+    """A task, and for an instance of a series the series' rule (FR-002 fields)."""
+
     task_id: uuid.UUID
     series_id: uuid.UUID | None
     title: str
     description: str | None
     priority: str
-    due_date: datetime | None
-    occurrence_at: datetime | None
+    due_at: UtcDateTime | None
+    occurrence_at: UtcDateTime | None
     status: str
     is_exception: bool
     is_recurring: bool
-    completed_at: datetime | None
-    created_at: datetime | None
-    updated_at: datetime | None
+    recurrence_pattern: str | None = Field(description="the series' RRULE; null for a one-off")
+    recurrence_end_date: UtcDateTime | None
+    upcoming_occurrence: UtcDateTime | None = Field(
+        description="the series' next occurrence after its pending ones"
+    )
+    reminders: list[str] = Field(description='offsets before due, e.g. ["1d", "1h"]')
+    completed_at: UtcDateTime | None
+    created_at: UtcDateTime | None
+    updated_at: UtcDateTime | None
 
 
 class SeriesPublic(BaseModel):
@@ -171,24 +268,44 @@ class SeriesPublic(BaseModel):
     rule_description: str
     mode: str
     timezone: str
-    start: datetime
-    ends_at: datetime | None
+    start_local: LocalDateTime = Field(description="DTSTART, wall time in `timezone`")
+    ends_at: UtcDateTime | None
     count: int | None
     lead_time_minutes: int
     reminders: list[str]
-    upcoming_occurrence: datetime | None
-    next_occurrences: list[datetime]
+    upcoming_occurrence: UtcDateTime | None
+    next_occurrences: list[UtcDateTime]
+    created_at: UtcDateTime | None
+    updated_at: UtcDateTime | None
 
 
 class TaskCreated(TaskPublic):
     series: SeriesPublic | None = None
 
 
+class Sort(StrEnum):
+    DUE_AT = "due_at"
+    DUE_AT_DESC = "-due_at"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
 class TaskPage(BaseModel):
     items: list[TaskPublic]
+    total: int = Field(description="items matching the filters, on all pages")
     page: int
     page_size: int
-    next: str | None = Field(description="URL of the next page, null on the last page")
+    next: str | None = Field(
+        description="relative URL of the next page (same filters), null on the last page"
+    )
+
+
+class SeriesPage(BaseModel):
+    items: list[SeriesPublic]
+    total: int
+    page: int
+    page_size: int
+    next: str | None
 
 
 class PreviewIn(Strict):
@@ -197,9 +314,15 @@ class PreviewIn(Strict):
     start: datetime | None = Field(default=None, description="local wall time in timezone")
     count: int = Field(default=5, ge=1, le=100)
 
+    @field_validator("start")
+    @classmethod
+    def _years(cls, v: datetime | None) -> datetime | None:
+        return None if v is None else check_year(v, "start")
+
 
 class PreviewOut(BaseModel):
     rrule: str
     description: str
     ended: bool = Field(description="no occurrence is left after now (COUNT used up, UNTIL passed)")
-    occurrences: list[datetime]
+    occurrences: list[UtcDateTime]
+    occurrences_local: list[LocalDateTime] = Field(description="the same, wall time in zone")

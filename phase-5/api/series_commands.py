@@ -4,6 +4,7 @@ to the outbox; the engine reacts to those events."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -11,12 +12,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Invalid, NotFound
 from api.schemas import RecurrenceIn, SeriesPublic, TaskCreate
-from contracts.events import SeriesCreated, SeriesDeleted, SeriesUpdated, TaskDeleted
-from recurrence import Recurrence, RecurrenceError, parse_recurrence, split
+from contracts.events import (
+    SeriesCreated,
+    SeriesDeleted,
+    SeriesUpdated,
+    TaskDeleted,
+    TaskUpdated,
+)
+from recurrence import DEFAULT_LEAD_TIME, Recurrence, RecurrenceError, parse_recurrence, split
 from storage.event_payloads import series_payload, task_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
-from storage.reminders import cancel_reminders
+from storage.reminders import cancel_reminders, write_reminders
 from storage.tables import RecurringSeries, Task
 
 SOURCE = "todo-api"
@@ -26,7 +33,19 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_or_422(spec: RecurrenceIn, now: datetime, start: datetime | None = None) -> Recurrence:
+def parse_or_422(
+    spec: RecurrenceIn,
+    now: datetime,
+    start: datetime | None = None,
+    keep: RecurringSeries | None = None,
+) -> Recurrence:
+    """A rule change without `lead_time_minutes` keeps the series' (`keep`) lead time."""
+    if spec.lead_time_minutes is not None:
+        lead_time = timedelta(minutes=spec.lead_time_minutes)
+    elif keep is not None:
+        lead_time = timedelta(seconds=keep.lead_time_seconds)
+    else:
+        lead_time = DEFAULT_LEAD_TIME
     try:
         return parse_recurrence(
             spec.rule,
@@ -36,7 +55,7 @@ def parse_or_422(spec: RecurrenceIn, now: datetime, start: datetime | None = Non
             mode=spec.mode,
             ends_at=spec.ends_at,
             count=spec.count,
-            lead_time=timedelta(minutes=spec.lead_time_minutes),
+            lead_time=lead_time,
         )
     except RecurrenceError as exc:
         raise Invalid(f"recurrence.{exc.field}", exc.message) from exc
@@ -91,10 +110,41 @@ async def create_series(
     return series, task
 
 
-def describe(series: RecurringSeries, now: datetime, n: int = 5) -> SeriesPublic:
+async def last_occurrences(
+    session: AsyncSession, series_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """The latest occurrence each series has materialized (any status: a tombstone's slot
+    stays taken)."""
+    if not series_ids:
+        return {}
+    rows = await session.execute(
+        text(
+            "SELECT series_id, max(occurrence_at) FROM tasks WHERE series_id = ANY(:ids) "
+            "GROUP BY series_id"
+        ),
+        {"ids": series_ids},
+    )
+    return {sid: last for sid, last in rows if last is not None}
+
+
+def upcoming_after(
+    series: RecurringSeries, last: datetime | None, now: datetime, n: int = 1
+) -> list[datetime]:
+    """The occurrences the engine will create next: after the latest materialized one and
+    after `skip_until` (what the engine's round uses too), never before now."""
+    if series.status in ("deleted", "completed"):
+        return []
+    floor = max((t for t in (last, series.skip_until) if t is not None), default=None)
+    after = now - timedelta(minutes=1) if floor is None else floor
+    return recurrence_of(series).preview(n, after=after)
+
+
+async def describe(
+    session: AsyncSession, series: RecurringSeries, now: datetime, n: int = 5
+) -> SeriesPublic:
     rec = recurrence_of(series)
-    after = max(now, series.skip_until or now)
-    upcoming = [] if series.status in ("deleted", "completed") else rec.preview(n, after=after)
+    last = (await last_occurrences(session, [series.series_id])).get(series.series_id)
+    upcoming = upcoming_after(series, last, now, n)
     return SeriesPublic(
         series_id=series.series_id,
         title=series.title,
@@ -106,24 +156,28 @@ def describe(series: RecurringSeries, now: datetime, n: int = 5) -> SeriesPublic
         rule_description=rec.description,
         mode=series.mode,
         timezone=series.timezone,
-        start=series.recurrence_start_date,
+        start_local=series.recurrence_start_date,
         ends_at=series.recurrence_end_date,
         count=series.recurrence_count,
         lead_time_minutes=series.lead_time_seconds // 60,
         reminders=list(series.reminder_offsets),
-        upcoming_occurrence=series.upcoming_occurrence,
+        upcoming_occurrence=upcoming[0] if upcoming else None,
         next_occurrences=upcoming,
+        created_at=series.created_at,
+        updated_at=series.updated_at,
     )
 
 
-async def get_series(session: AsyncSession, user_id: str, series_id: uuid.UUID) -> RecurringSeries:
-    series = (
-        await session.exec(
-            select(RecurringSeries)
-            .where(RecurringSeries.series_id == series_id, RecurringSeries.user_id == user_id)
-            .with_for_update()
-        )
-    ).first()
+async def get_series(
+    session: AsyncSession, user_id: str, series_id: uuid.UUID, lock: bool = True
+) -> RecurringSeries:
+    """Locked by default: every writer takes the series lock before any task lock."""
+    query = select(RecurringSeries).where(
+        RecurringSeries.series_id == series_id, RecurringSeries.user_id == user_id
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    series = (await session.exec(query)).first()
     if series is None:
         raise NotFound("Series not found.")
     return series
@@ -183,3 +237,112 @@ async def delete_series(session: AsyncSession, series: RecurringSeries) -> None:
     series.updated_at = now_utc()
     session.add(series)
     add_event(session, SeriesDeleted(user_id=series.user_id, series=series_payload(series)))
+
+
+def check_series_capacity(rec: Recurrence, now: datetime, cap: int) -> int:
+    """How many instances the series keeps pending at its peak (occurrences within one lead
+    time, plus the one due); 422 above `cap`. The engine creates every occurrence whose
+    lead time has begun, so "every 15 minutes" with a 30-day lead time would mean ~2,880
+    tasks at once. The first year of occurrences is examined."""
+    window = rec.lead_time
+    occurrences = rec.preview(min(1000, cap * 4 + 1), after=now - timedelta(minutes=1))
+    peak, lo = 0, 0
+    for hi, at in enumerate(occurrences):
+        while at - occurrences[lo] > window:
+            lo += 1
+        peak = max(peak, hi - lo + 1)
+        if peak > cap:
+            minutes = int(window.total_seconds() // 60)
+            raise Invalid(
+                "recurrence",
+                f"This rule with a lead time of {minutes} minutes would keep more than {cap} "
+                f"tasks pending at once (at most {cap} per series): use a shorter lead time "
+                "or a less frequent rule.",
+            )
+    return max(peak, 1)
+
+
+async def brought_by_completion(
+    session: AsyncSession, task: Task, completed_at: datetime
+) -> list[Task]:
+    """The instances the engine created because `task` was completed: later, pending,
+    untouched (never edited) and created after the completion."""
+    query = select(Task).where(
+        Task.series_id == task.series_id,
+        Task.status == "pending",
+        col(Task.is_exception).is_(False),
+        col(Task.occurrence_at) > task.occurrence_at,
+        col(Task.created_at) >= completed_at,
+        col(Task.updated_at) == col(Task.created_at),
+    )
+    return list((await session.exec(query)).all())
+
+
+_TEMPLATE = ("title", "description", "priority")
+
+
+async def edit_series(
+    session: AsyncSession, series: RecurringSeries, changes: dict[str, Any], now: datetime
+) -> Task | None:
+    """Edits the series and its pending, unedited instances; a new rule regenerates what is
+    upcoming. Returns the series' first pending instance when the rule changed (the edited
+    one may have been regenerated away), else None. The caller holds the series lock."""
+    template = {k: changes[k] for k in _TEMPLATE if k in changes}
+    if "priority" in template:
+        template["priority"] = getattr(template["priority"], "value", template["priority"])
+    for name, value in template.items():
+        setattr(series, name, value)
+    reminders: list[str] | None = changes.get("reminders")
+    if reminders is not None:
+        series.reminder_offsets = reminders
+    if changes.get("lead_time_minutes") is not None:
+        series.lead_time_seconds = int(changes["lead_time_minutes"]) * 60
+    regenerated = False
+    if changes.get("recurrence") is not None:
+        spec = RecurrenceIn.model_validate(changes["recurrence"])
+        apply_recurrence(series, parse_or_422(spec, now, keep=series))
+        series.skip_until = now
+        upcoming = await pending_from(session, series.series_id, now)
+        await retire_tasks(session, upcoming, hard=True)
+        regenerated = True
+    series.updated_at = now
+    session.add(series)
+    pending = await pending_from(session, series.series_id, None)
+    for inst in pending:
+        if not inst.is_exception and template:
+            for name, value in template.items():
+                setattr(inst, name, value)
+            inst.updated_at = now
+            session.add(inst)
+            add_event(
+                session,
+                TaskUpdated(
+                    user_id=inst.user_id, task=task_payload(inst), changes=sorted(template)
+                ),
+            )
+        if reminders is not None:
+            await write_reminders(
+                session, inst.task_id, inst.user_id, inst.due_date, reminders, now
+            )
+    if regenerated:
+        series.upcoming_occurrence = None
+    await session.flush()
+    add_event(
+        session,
+        SeriesUpdated(
+            user_id=series.user_id,
+            series=series_payload(series),
+            changes=sorted(changes),
+            regenerated=regenerated,
+        ),
+    )
+    if not regenerated:
+        return None
+    if pending:
+        return pending[0]
+    rec = recurrence_of(series)
+    first_at = first_occurrence(rec, now)
+    first = await materialize(session, series, first_at, now, source=SOURCE)
+    series.upcoming_occurrence = rec.next_after(first_at)
+    session.add(series)
+    return first

@@ -34,6 +34,24 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # todo-api edges. Bodies are small JSON documents (a 10 000-character description
+    # escaped as \uXXXX pairs is ~120 KB): anything bigger is refused before parsing.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # Browsers allowed to call the API (CORS); the web app's dev server by default.
+    cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    # Prometheus metrics are served on their own listener, never on the public API port.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=1, le=65535)
+    # Per-series and per-user caps on pending tasks (a 15-minute rule with a 30-day lead
+    # time would otherwise keep ~2,880 instances pending at once).
+    max_pending_per_series: int = Field(default=100, ge=1, le=10_000)
+    max_pending_per_user: int = Field(default=5000, ge=1, le=1_000_000)
+
+    # Outbound URLs a user sets (push endpoints) must reach public addresses. Development
+    # and test stacks may name hosts that are exempt (the test push service on 127.0.0.1);
+    # production refuses any (see the validator below).
+    outbound_test_hosts: list[str] = []
+
     # Engine: thundering-herd guards for series due at the same instant.
     materialize_rate_per_s: float = Field(default=100.0, gt=0)
     materialize_jitter_s: float = Field(default=2.0, ge=0, le=300)
@@ -56,6 +74,12 @@ class Settings(BaseSettings):
     def _lease_outlives_a_send(self) -> "Settings":
         if self.notify_lease_seconds < 2 * self.notify_send_timeout_seconds:
             raise ValueError("notify_lease_seconds must be at least twice the send timeout")
+        return self
+
+    @model_validator(mode="after")
+    def _no_test_hosts_in_production(self) -> "Settings":
+        if self.environment == "production" and self.outbound_test_hosts:
+            raise ValueError("outbound_test_hosts must be empty in production")
         return self
 
     @property

@@ -16,6 +16,8 @@ from pywebpush import WebPusher
 
 from contracts.channels import check_endpoint
 from contracts.events import ReminderDue
+from infra.outbound import ForbiddenDestination, pin
+from infra.settings import get_settings
 from notifications.content import ReminderContent
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
 from notifications.secrets import VapidConfig
@@ -86,6 +88,14 @@ class PushSender:
             ).encode(body, content_encoding="aes128gcm")["body"]
         except Exception as exc:  # a stored subscription that can no longer be used
             raise PermanentDeliveryError(f"unusable push subscription: {exc}"[:500]) from exc
+        # SSRF guard at send time: resolved now, every address public, connection pinned
+        # to the checked address (no DNS rebinding between check and connect).
+        try:
+            target_at = await pin(target.endpoint, get_settings().outbound_test_hosts)
+        except ForbiddenDestination as exc:
+            raise PermanentDeliveryError(f"refused push endpoint: {exc}"[:500]) from exc
+        except (OSError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"push endpoint unresolved: {exc}"[:500]) from exc
         headers = {
             "Authorization": self._authorization(target.endpoint),
             "Content-Encoding": "aes128gcm",
@@ -95,7 +105,12 @@ class PushSender:
             "Urgency": "high",
         }
         try:
-            r = await self.http.post(target.endpoint, content=encrypted, headers=headers)
+            r = await self.http.post(
+                target_at.url,
+                content=encrypted,
+                headers={**headers, **target_at.headers},
+                extensions=target_at.extensions,
+            )
         except httpx.HTTPError as exc:
             raise TransientDeliveryError(f"push {type(exc).__name__}: {exc}"[:500]) from exc
         if r.status_code in (200, 201, 202, 204):

@@ -18,6 +18,8 @@ from recurrence.phrases import parse_phrase
 from recurrence.rules import Until, looks_like_rrule, parse_rule
 from recurrence.zones import load_zone, local_to_utc, require_aware, utc_to_local
 
+DEFAULT_TIME_OF_DAY = time(9, 0)
+"""The local time of a phrase that names none ("every Monday") when no start is given."""
 _EXAMPLES = 'a phrase such as "every Monday at 9am" or an RRULE such as FREQ=WEEKLY;BYDAY=MO'
 
 
@@ -59,6 +61,10 @@ def parse_recurrence(
         compiled = parse_phrase(text)
         parsed = parse_rule(compiled.rrule)
         phrase, phrase_mode = text, compiled.mode
+    if start is None and phrase is not None and not parsed.byhour:
+        # A phrase without a time of day ("every Monday") means a stated time, not the
+        # minute the series happened to be created.
+        start = datetime.combine(utc_to_local(now, zone).date(), DEFAULT_TIME_OF_DAY)
     local_start = _local_start(start, now, timezone)
     final_count = _merge_count(parsed.count, count)
     final_end = _merge_end(parsed.until, ends_at, timezone)

@@ -4,6 +4,13 @@ A small hand-written recursive-descent parser over words. It accepts a fixed set
 shapes and refuses everything else: a phrase it does not understand is an error that
 suggests the RRULE form, never a guess. Times without am/pm use the 24-hour clock
 ("at 9" is 09:00, "at 17:45" is 17:45).
+
+Chatbot shapes: "twice a week" is Monday and Thursday, "three times a week" Monday,
+Wednesday and Friday (stated defaults: spread over the week); "every 2nd Tuesday" is
+every other Tuesday ("the 2nd Tuesday of every month" is monthly); "every weekday except
+Friday" removes days. "Every hour" and anything more frequent is refused with the reason:
+every repeat is a task to complete, so tasks repeat at most daily (several times a day by
+naming the times: "every day at 9, 13 and 17").
 """
 
 from __future__ import annotations
@@ -62,6 +69,17 @@ _ADVERBS = {
     "everyday": (Freq.DAILY, 1),
 }  # fmt: skip
 _NUMBERED = re.compile(r"([0-9]{1,4})(st|nd|rd|th)?")
+_SUB_DAILY_PHRASE = re.compile(
+    r"\b(hourly|half[- ]hourly|(every|each) (([0-9]+|other|few|couple of|half an?) )?"
+    r"(hours?|minutes?|mins?))\b"
+)
+_TIMES_A_WEEK = {
+    "twice": "every monday and thursday",
+    "two times": "every monday and thursday",
+    "three times": "every monday, wednesday and friday",
+}
+_TIMES_A_WEEK_PHRASE = re.compile(r"^(twice|two times|three times) (a|per|each|every) week\b")
+_EXCEPT = ("except", "excluding", "but")
 _AFTER_ORDINAL = {"day", "weekday", *_WEEKDAYS, *(f"{name}s" for name in _WEEKDAYS)}
 
 _AFTER_COMPLETION = re.compile(
@@ -98,6 +116,16 @@ def parse_phrase(text: str) -> CompiledPhrase:
     shown = text.strip()
     normalized = re.sub(r"\s+", " ", shown.lower().replace("\u2019", "'")).strip(" .!")
     mode: Mode | None = None
+    if _SUB_DAILY_PHRASE.search(normalized):
+        raise RecurrenceError(
+            "rule",
+            "Repeating every hour (or more often) is not supported: every repeat is a task "
+            "to complete, so tasks repeat at most daily. For several times a day, name the "
+            'times: "every day at 9, 13 and 17".',
+        )
+    normalized = _TIMES_A_WEEK_PHRASE.sub(
+        lambda m: _TIMES_A_WEEK[m.group(1)], normalized, count=1
+    )
     try:
         normalized, hours, minutes = _take_times(normalized)
         suffix = _AFTER_COMPLETION.search(normalized)
@@ -204,6 +232,8 @@ class _Parser:
         if word in _UNITS and not word.endswith("s"):
             self.at += 1
             return self._details(Rule(_UNITS[word]))
+        if self._is_alternate_day():  # "every 2nd Tuesday", "every second Tuesday"
+            return Rule(Freq.WEEKLY, self._ordinal(), byday=self._days())
         if word == "other" or (_NUMBERED.fullmatch(word) and self.peek(1) in _UNITS):
             self.at += 1
             interval = 2 if word == "other" else int(word)
@@ -216,6 +246,16 @@ class _Parser:
         if word in _MONTHS or self._is_date_start():
             return self._yearly_date(Rule(Freq.YEARLY))
         return self._monthly_day_of_month()
+
+    def _is_alternate_day(self) -> bool:
+        """An ordinal before a weekday with no "of the month" after it: weekly interval."""
+        word = self.peek()
+        ordinal = word in ("second", "third", "fourth") or (
+            _NUMBERED.fullmatch(word) is not None and not word.isdigit()
+        )
+        if not ordinal or not self._is_day(self.peek(1)) or len(_weekdays(self.peek(1))) != 1:
+            return False
+        return "of" not in self.tokens[self.at :]
 
     def _interval(self, interval: int) -> Rule:
         unit = self.peek()
@@ -239,7 +279,8 @@ class _Parser:
         raise _NotUnderstood
 
     def _monthly_day_of_month(self) -> Rule:
-        """ "the 15th of every month", "(every) last day of the month"."""
+        """ "(on) the 15th of every month", "(every) last day of the month"."""
+        self.take("on")
         return self._month_days(Rule(Freq.MONTHLY), require_of=True)
 
     def _month_days(self, rule: Rule, *, require_of: bool = False) -> Rule:
@@ -256,6 +297,8 @@ class _Parser:
 
     def _ordinal_days(self, rule: Rule) -> Rule:
         ordinal = self._ordinal()
+        if self.peek() == "of" and ordinal > 0:  # "the first of every month"
+            return replace(rule, bymonthday=(ordinal,))
         word = self.peek()
         self.at += 1
         if word == "day":
@@ -352,7 +395,17 @@ class _Parser:
             elif self.peek() == "and" and self._is_day(self.peek(1)):
                 self.at += 1
             else:
-                return tuple(ByDay(day) for day in sorted(days))
+                kept = days - self._excepted()
+                if not kept:
+                    raise _NotUnderstood
+                return tuple(ByDay(day) for day in sorted(kept))
+
+    def _excepted(self) -> set[int]:
+        """ "... except Friday", "... but not Fridays", "... excluding Mon and Tue"."""
+        if not self.take(*_EXCEPT):
+            return set()
+        self.take("not", "on")
+        return {day.weekday for day in self._days()}
 
     @staticmethod
     def _is_day(word: str) -> bool:

@@ -210,13 +210,20 @@ def _parse_freq(value: str) -> Freq:
         ) from None
 
 
+_LONG_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _parse_int(name: str, item: str) -> int:
     if not _INTEGER.fullmatch(item):
+        if _LONG_INTEGER.fullmatch(item):
+            raise _fail(f'{name}: "{item[:20]}" is too large')
         raise _fail(f'{name}: "{item[:20]}" is not a whole number')
     return int(item)
 
 
 def _parse_bounded(name: str, value: str, low: int, high: int) -> int:
+    if _LONG_INTEGER.fullmatch(value) and not _INTEGER.fullmatch(value):
+        raise _fail(f"{name} must be from {low} to {high}, not {value[:20]}")
     number = _parse_int(name, value)
     if not low <= number <= high:
         raise _fail(f"{name} must be from {low} to {high}, not {value}")

@@ -15,12 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from recurrence.errors import RecurrenceError
 
 _MAX_ZONE_NAME = 64
+# Spellings people and chatbots send for UTC; the IANA key is case-sensitive on disk.
+_UTC_ALIASES = {"utc", "z", "zulu", "gmt", "etc/utc", "universal"}
 
 
 def load_zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name, or RecurrenceError(field="timezone")."""
+    """The ZoneInfo for an IANA name, or RecurrenceError(field="timezone"). `utc`, `Z`,
+    `GMT` and the like are UTC (its key is then "UTC")."""
     if not isinstance(name, str):
         raise RecurrenceError("timezone", "The time zone must be an IANA name such as UTC")
+    if name.lower() in _UTC_ALIASES:
+        name = "UTC"
     return _load_zone(name)
 
 

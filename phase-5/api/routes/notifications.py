@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from api.contract import responses
 from api.deps import CurrentUser, RuntimeDep, SessionDep
 from api.errors import Conflict, Invalid, Unavailable
 from api.notification_schemas import (
@@ -31,6 +32,7 @@ from contracts.channels import (
     VAPID_PUBLIC_KEY_NAME,
     check_endpoint,
 )
+from infra.outbound import ForbiddenDestination, resolve_public
 from infra.sidecar import SidecarError
 from storage.notification_tables import NotificationEmail, PushSubscription
 
@@ -87,7 +89,12 @@ async def set_channels(
         allow_http = runtime.settings.allow_loopback_http_push
         try:
             endpoint = check_endpoint(body.push.endpoint, allow_loopback_http=allow_http)
-        except ValueError as exc:
+            # A name that resolves inside is refused now; one that does not resolve yet is
+            # kept, and the sender checks every address again when it sends.
+            await resolve_public(endpoint, runtime.settings.outbound_test_hosts)
+        except (OSError, TimeoutError):
+            pass
+        except (ForbiddenDestination, ValueError) as exc:
             raise Invalid("push.endpoint", str(exc)) from exc
         # One user's concurrent PUTs take turns, so the cap below holds.
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:u))"), {"u": user_id})
@@ -135,7 +142,7 @@ async def remove_push(
     return Response(status_code=204)
 
 
-@router.get("/push/public-key", response_model=VapidPublicKey)
+@router.get("/push/public-key", response_model=VapidPublicKey, responses=responses(503))
 async def vapid_public_key(
     request: Request, response: Response, runtime: RuntimeDep
 ) -> VapidPublicKey:

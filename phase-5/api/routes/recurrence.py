@@ -33,5 +33,8 @@ async def preview(body: PreviewIn, user_id: CurrentUser) -> PreviewOut:
         rrule=rec.full_rrule,
         description=rec.description,
         ended=rec.has_ended(now),
-        occurrences=[o.astimezone(ZoneInfo(rec.timezone)) for o in occurrences],
+        occurrences=occurrences,
+        occurrences_local=[
+            o.astimezone(ZoneInfo(rec.timezone)).replace(tzinfo=None) for o in occurrences
+        ],
     )

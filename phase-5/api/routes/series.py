@@ -1,32 +1,121 @@
-"""Series: read, pause, resume, skip the next occurrence."""
+"""Series as resources: list, read, edit, delete; pause, resume, skip the next occurrence.
+A series stays reachable here when it has no pending instance (paused, all deleted)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import series_commands as sc
-from api.deps import CurrentUser, SessionDep
-from api.errors import Conflict
+from api.contract import responses
+from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.errors import Conflict, Invalid
 from api.idempotency import IdempotencyKey, once
 from api.routes import API_V1
-from api.schemas import SeriesPublic
+from api.routes.tasks import Confirm, next_page
+from api.schemas import SeriesPage, SeriesPublic, SeriesUpdate
 from contracts.events import SeriesUpdated
 from storage.event_payloads import series_payload
+from storage.instances import recurrence_of
 from storage.outbox import add_event
 from storage.tables import RecurringSeries
 
 router = APIRouter(prefix=f"{API_V1}/series", tags=["series"])
+MAX_PAGE_SIZE = 50
+
+
+@router.get("", response_model=SeriesPage)
+async def list_series(
+    request: Request,
+    user_id: CurrentUser,
+    session: SessionDep,
+    status: Annotated[str | None, Query(pattern="^(active|paused|completed|deleted)$")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> SeriesPage:
+    """Newest first; deleted series only when asked for with status=deleted."""
+    query = select(RecurringSeries).where(RecurringSeries.user_id == user_id)
+    if status:
+        query = query.where(RecurringSeries.status == status)
+    else:
+        query = query.where(RecurringSeries.status != "deleted")
+    total = (
+        await session.execute(select(func.count()).select_from(query.subquery()))
+    ).scalar_one()
+    query = query.order_by(
+        col(RecurringSeries.created_at).desc(), col(RecurringSeries.series_id)
+    )
+    rows = (await session.exec(query.offset((page - 1) * page_size).limit(page_size + 1))).all()
+    now = sc.now_utc()
+    return SeriesPage(
+        items=[await sc.describe(session, s, now) for s in rows[:page_size]],
+        total=total,
+        page=page,
+        page_size=page_size,
+        next=next_page(request, page) if len(rows) > page_size else None,
+    )
 
 
 @router.get("/{series_id}", response_model=SeriesPublic)
 async def get_series(
     series_id: uuid.UUID, user_id: CurrentUser, session: SessionDep
 ) -> SeriesPublic:
+    series = await sc.get_series(session, user_id, series_id, lock=False)
+    return await sc.describe(session, series, sc.now_utc())
+
+
+@router.patch("/{series_id}", response_model=SeriesPublic, responses=responses(409))
+async def update_series(
+    series_id: uuid.UUID,
+    body: SeriesUpdate,
+    user_id: CurrentUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> SeriesPublic:
+    """Edits the series and its pending, unedited instances (like scope=all on a task);
+    a new rule regenerates what is upcoming and keeps the lead time unless given."""
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise Invalid("body", "Nothing to change: send at least one field")
     series = await sc.get_series(session, user_id, series_id)
-    return sc.describe(series, sc.now_utc())
+    if series.status in ("deleted", "completed"):
+        raise Conflict(f"This series is {series.status}.")
+    now = sc.now_utc()
+    if body.recurrence is not None or body.lead_time_minutes is not None:
+        rec = (
+            sc.parse_or_422(body.recurrence, now, keep=series)
+            if body.recurrence is not None
+            else recurrence_of(series)
+        )
+        if body.lead_time_minutes is not None:
+            rec = replace(rec, lead_time=timedelta(minutes=body.lead_time_minutes))
+        sc.check_series_capacity(rec, now, runtime.settings.max_pending_per_series)
+    await sc.edit_series(session, series, changes, now)
+    return await sc.describe(session, series, now)
+
+
+@router.delete("/{series_id}", status_code=204, responses=responses(409))
+async def delete_series(
+    series_id: uuid.UUID, user_id: CurrentUser, session: SessionDep, confirm: Confirm = "false"
+) -> Response:
+    """Removes the series' pending instances and stops it; completed instances stay.
+    Needs confirm=true. Deleting a deleted series changes nothing."""
+    series = await sc.get_series(session, user_id, series_id)
+    if confirm != "true":
+        raise Conflict(
+            "Deleting a series removes all its pending tasks: repeat the request with "
+            "confirm=true."
+        )
+    if series.status != "deleted":
+        await sc.delete_series(session, series)
+    return Response(status_code=204)
 
 
 async def _change(
@@ -46,7 +135,7 @@ async def _change(
         add_event(
             session, SeriesUpdated(user_id=user_id, series=series_payload(series), changes=[change])
         )
-    return sc.describe(series, sc.now_utc())
+    return await sc.describe(session, series, sc.now_utc())
 
 
 async def _act(
@@ -70,8 +159,8 @@ async def _act(
     )
 
 
-@router.post("/{series_id}/pause", response_model=SeriesPublic)
-async def pause(
+@router.post("/{series_id}/pause", response_model=SeriesPublic, responses=responses(409))
+async def pause_series(
     series_id: uuid.UUID,
     request: Request,
     user_id: CurrentUser,
@@ -89,8 +178,8 @@ async def pause(
     return await _act(request, session, user_id, idempotency_key, series_id, "paused", apply)
 
 
-@router.post("/{series_id}/resume", response_model=SeriesPublic)
-async def resume(
+@router.post("/{series_id}/resume", response_model=SeriesPublic, responses=responses(409))
+async def resume_series(
     series_id: uuid.UUID,
     request: Request,
     user_id: CurrentUser,
@@ -110,8 +199,8 @@ async def resume(
     return await _act(request, session, user_id, idempotency_key, series_id, "resumed", apply)
 
 
-@router.post("/{series_id}/skip", response_model=SeriesPublic)
-async def skip(
+@router.post("/{series_id}/skip", response_model=SeriesPublic, responses=responses(409))
+async def skip_next_occurrence(
     series_id: uuid.UUID,
     request: Request,
     user_id: CurrentUser,
@@ -126,9 +215,11 @@ async def skip(
         if pending:
             await sc.retire_tasks(session, pending[:1], hard=False)
             return True
-        if series.upcoming_occurrence is None:
+        last = (await sc.last_occurrences(session, [series.series_id])).get(series.series_id)
+        upcoming = sc.upcoming_after(series, last, sc.now_utc())
+        if not upcoming:
             raise Conflict("This series has no next occurrence to skip.")
-        series.skip_until = series.upcoming_occurrence
+        series.skip_until = upcoming[0]
         return True
 
     return await _act(request, session, user_id, idempotency_key, series_id, "skipped", apply)

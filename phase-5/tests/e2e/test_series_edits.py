@@ -42,7 +42,7 @@ def test_a_new_rule_regenerates_upcoming_occurrences(api: httpx.Client) -> None:
     )
     assert r.status_code == 200, r.text
     new_first = r.json()
-    due = datetime.fromisoformat(new_first["due_date"])
+    due = datetime.fromisoformat(new_first["due_at"])
     assert (due.strftime("%a"), due.hour, due.minute) == ("Mon", 9, 0) and due > datetime.now(UTC)
     assert api.get(f"/tasks/{first['task_id']}", headers=auth(user)).status_code == 404
     pending = _tasks(api, user, status="pending")
@@ -70,10 +70,10 @@ def test_this_and_following_splits_the_series(api: httpx.Client) -> None:
     assert r.status_code == 200, r.text
     moved = r.json()
     assert moved["series_id"] != old and moved["title"] == "Run 5 km"
-    assert moved["due_date"] == second["due_date"], "the new series starts at this occurrence"
+    assert moved["due_at"] == second["due_at"], "the new series starts at this occurrence"
     old_series = api.get(f"/series/{old}", headers=auth(user)).json()
     assert datetime.fromisoformat(old_series["ends_at"]) < datetime.fromisoformat(
-        second["due_date"]
+        second["due_at"]
     )
     eventually(
         lambda: api.get(f"/series/{old}", headers=auth(user)).json()["status"] == "completed",

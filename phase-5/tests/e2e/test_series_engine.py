@@ -68,8 +68,8 @@ def test_completing_todays_exercise_brings_tomorrows(api: httpx.Client) -> None:
     elapsed = time.monotonic() - started
     print(f"complete -> next instance visible: {elapsed * 1000:.0f} ms")
     assert len(nxt) == 1
-    due = datetime.fromisoformat(nxt[0]["due_date"])
-    assert due - datetime.fromisoformat(first["due_date"]) == timedelta(days=1)
+    due = datetime.fromisoformat(nxt[0]["due_at"])
+    assert due - datetime.fromisoformat(first["due_at"]) == timedelta(days=1)
     assert nxt[0]["series_id"] == sid and nxt[0]["title"] == "Exercise"
 
 
@@ -86,7 +86,7 @@ def test_instance_is_created_at_lead_time_with_its_reminder_job(api: httpx.Clien
     first = _create(
         api, user, "Standup", rule=rule, timezone="UTC", lead_time_minutes=1, reminders=["0m"]
     )
-    first_due = datetime.fromisoformat(first["due_date"])
+    first_due = datetime.fromisoformat(first["due_at"])
     assert first_due == m1.replace(second=0, microsecond=0)
     job = eventually(lambda: _job(f"reminder-{first['task_id']}-0m"), timeout=20)
     assert datetime.fromisoformat(job["dueTime"]) == first_due
@@ -96,7 +96,7 @@ def test_instance_is_created_at_lead_time_with_its_reminder_job(api: httpx.Clien
         return items[0] if items else None
 
     inst = eventually(second, timeout=150, interval=0.5)
-    due = datetime.fromisoformat(inst["due_date"])
+    due = datetime.fromisoformat(inst["due_at"])
     created = datetime.fromisoformat(inst["created_at"])
     assert due == m2.replace(second=0, microsecond=0)
     lead = due - created
@@ -189,7 +189,7 @@ def test_pause_and_resume_do_not_flood_missed_occurrences(api: httpx.Client) -> 
     assert resumed["status"] == "active"
     nxt = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
     assert len(nxt) == 1
-    assert datetime.fromisoformat(nxt[0]["due_date"]) > datetime.now(UTC), "next after now"
+    assert datetime.fromisoformat(nxt[0]["due_at"]) > datetime.now(UTC), "next after now"
 
 
 def test_skip_removes_the_next_occurrence(api: httpx.Client) -> None:
@@ -199,8 +199,8 @@ def test_skip_removes_the_next_occurrence(api: httpx.Client) -> None:
     eventually(lambda: _running(sid), timeout=30)
     assert api.post(f"/series/{sid}/skip", headers=auth(user)).status_code == 200
     nxt = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
-    due = datetime.fromisoformat(nxt[0]["due_date"])
-    assert due - datetime.fromisoformat(first["due_date"]) == timedelta(days=1)
+    due = datetime.fromisoformat(nxt[0]["due_at"])
+    assert due - datetime.fromisoformat(first["due_at"]) == timedelta(days=1)
     assert query("SELECT status FROM tasks WHERE task_id = %s", first["task_id"]) == [("deleted",)]
 
 
@@ -270,6 +270,6 @@ def test_after_completion_counts_from_the_completion(api: httpx.Client) -> None:
     done = api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user)).json()
     nxt = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
     completed_day = datetime.fromisoformat(done["completed_at"]).date()
-    due = datetime.fromisoformat(nxt[0]["due_date"])
+    due = datetime.fromisoformat(nxt[0]["due_at"])
     assert due.date() == completed_day + timedelta(days=3)
-    assert due.time() == datetime.fromisoformat(first["due_date"]).time(), "the series' time of day"
+    assert due.time() == datetime.fromisoformat(first["due_at"]).time(), "the series' time of day"

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.support.events import UserEvents
-from tests.support.stack import API, auth, db_url, new_user, query, secrets, token
+from tests.support.stack import API, API_METRICS, auth, db_url, new_user, query, secrets, token
 
 
 def _error(r: httpx.Response, status: int) -> dict[str, object]:
@@ -86,7 +86,7 @@ def test_create_get_and_isolation_between_users(api: httpx.Client) -> None:
     assert (
         task["title"] == "Pay rent" and task["priority"] == "high" and task["status"] == "pending"
     )
-    assert datetime.fromisoformat(task["due_date"]) == due
+    assert datetime.fromisoformat(task["due_at"]) == due
     assert task.pop("series") is None
     assert api.get(f"/tasks/{task['task_id']}", headers=auth(alice)).json() == task
     reminders = query(
@@ -173,10 +173,11 @@ def test_listing_pages_are_stable_and_linked(api: httpx.Client) -> None:
         )
         made.append(r.json()["task_id"])
     seen: list[str] = []
-    url: str | None = f"{API.url}/api/v1/tasks?page_size=3&status=pending"
+    url: str | None = "/api/v1/tasks?page_size=3&status=pending"
     pages = 0
     while url:
-        page = httpx.get(url, headers=auth(user), timeout=10).json()
+        assert url.startswith("/api/v1/tasks?"), "next is relative: right behind any proxy"
+        page = httpx.get(f"{API.url}{url}", headers=auth(user), timeout=10).json()
         seen.extend(t["task_id"] for t in page["items"])
         url, pages = page["next"], pages + 1
     assert pages == 3
@@ -255,7 +256,7 @@ def test_recurring_task_returns_series_and_next_occurrences(api: httpx.Client) -
     assert series["rrule"] == "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=10;BYMINUTE=0"
     assert series["rule_description"].startswith("Every Monday, Wednesday and Friday at 10:00")
     assert len(series["next_occurrences"]) == 5
-    for moment in [created["due_date"], *series["next_occurrences"]]:
+    for moment in [created["due_at"], *series["next_occurrences"]]:
         local = datetime.fromisoformat(moment).astimezone(
             __import__("zoneinfo").ZoneInfo("America/New_York")
         )
@@ -360,7 +361,9 @@ def test_health_readiness_and_metrics(api: httpx.Client) -> None:
     assert httpx.get(f"{API.url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{API.url}/readyz").json() == {"status": "ready"}
     api.get("/tasks", headers=auth(new_user()))
-    text = httpx.get(f"{API.url}/metrics").text
+    # Metrics have their own listener; the public port has no /metrics.
+    assert httpx.get(f"{API.url}/metrics").status_code == 404
+    text = httpx.get(API_METRICS).text
     assert 'http_requests_total{method="GET",route="/api/v1/tasks",status="200"}' in text
     assert "outbox_backlog" in text and "outbox_oldest_age_seconds" in text
     assert "events_published_total" in text

@@ -16,6 +16,8 @@ import jwt
 P5 = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("P5_STATE", Path.home() / ".local/state/phase5"))
 T = TypeVar("T")
+# The one host the stack under test may send user-set URLs to (the test push service).
+TEST_HOSTS = '["127.0.0.1"]'
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ API = App("todo-api", 8000, 3500, 50001)
 ENGINE = App("recurring-task-service", 8001, 3501, 50002)
 NOTIFIER = App("notification-service", 8002, 3502, 50003)
 KAFKA = "127.0.0.1:9092"
+API_METRICS = "http://127.0.0.1:9464/metrics"  # Settings.metrics_port, not the public port
 
 
 def run_script(name: str, *args: str, timeout: float = 1800) -> str:
@@ -46,7 +49,7 @@ def run_script(name: str, *args: str, timeout: float = 1800) -> str:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "CI": "true"},
+        env={**os.environ, "CI": "true", "OUTBOUND_TEST_HOSTS": TEST_HOSTS},
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

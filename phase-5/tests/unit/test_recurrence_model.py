@@ -41,8 +41,11 @@ def local(moment: datetime | None) -> datetime:
 
 
 def test_default_start_is_now_in_local_time_truncated_to_the_minute() -> None:
-    recurrence = parse("daily", now=datetime(2026, 3, 2, 12, 34, 56, 789, tzinfo=UTC))
+    recurrence = parse("FREQ=DAILY", now=datetime(2026, 3, 2, 12, 34, 56, 789, tzinfo=UTC))
     assert recurrence.start == datetime(2026, 3, 2, 7, 34)
+    # A phrase naming no time of day starts at 09:00 local instead (issue 11).
+    phrase = parse("daily", now=datetime(2026, 3, 2, 12, 34, 56, 789, tzinfo=UTC))
+    assert phrase.start == datetime(2026, 3, 2, 9, 0)
     assert recurrence.preview(2) == [
         datetime(2026, 3, 2, 12, 34, tzinfo=UTC),
         datetime(2026, 3, 3, 12, 34, tzinfo=UTC),

@@ -1,4 +1,4 @@
-"""The rules of one series round (activities/planning.py), on plain values."""
+"""The rules of one series round (recurrence/planning.py), on plain values."""
 
 from datetime import UTC, datetime, timedelta
 
