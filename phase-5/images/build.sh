@@ -127,7 +127,7 @@ image_app_test() {
   have_image localhost/phase5/app-test "$tag" && return 0
   local root="$work/app-test-rootfs" req="$work/app-test-requirements.txt"
   app_rootfs "$root"
-  (cd "$P5_ROOT" && uv export --frozen --all-groups --no-hashes --no-emit-project -q -o - \
+  (cd "$P5_ROOT" && uv export --frozen --all-groups --no-hashes --no-emit-project -q \
     | grep -E '^(aiosmtpd|atpublic|attrs)==' >"$req")
   pip_into "$root" -r "$req"
   (cd "$P5_ROOT" && test_sources | while read -r f; do install -D -m 0644 "$f" "$root/opt/app/$f"; done)
