@@ -40,6 +40,13 @@ start_node_proc() {
   mkdir -p "$CRUN" "$CLOGS"
   PATH="$NODE_PATH_DIRS" setsid nsenter --net="$NETNS_PATH" -- "$@" >>"$CLOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$CRUN/$name.pid"
+  check_started "$name"
+}
+# A daemon that dies at once (bad flag, missing binary, port taken) is reported right away.
+check_started() {
+  sleep 0.5
+  node_running "$1" || die "$1 exited during start; last log lines:
+$(tail -n 15 "$CLOGS/$1.log")"
 }
 start_host_proc() {
   local name=$1; shift
@@ -47,6 +54,7 @@ start_host_proc() {
   mkdir -p "$CRUN" "$CLOGS"
   setsid "$@" >>"$CLOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$CRUN/$name.pid"
+  check_started "$name"
 }
 stop_node_proc() {
   local name=$1 wait=${2:-20} p i

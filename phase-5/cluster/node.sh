@@ -128,7 +128,8 @@ start_control_plane() {
   rm -f "$CRUN/apiserver.sock"
   start_node_proc api-forward-node socat "UNIX-LISTEN:$CRUN/apiserver.sock,fork,mode=600" "TCP:$NODE_IP:6443"
   start_host_proc api-forward-host socat "TCP-LISTEN:$API_HOST_PORT,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$CRUN/apiserver.sock"
-  wait_for kube-apiserver 120 kc get --raw /readyz
+  wait_for kube-apiserver 120 curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$API_HOST_PORT/readyz"
   start_node_proc kube-controller-manager "$K8S_BIN/kube-controller-manager" \
     --kubeconfig "$CSTATE/kubeconfig-kube-controller-manager" \
     --authentication-kubeconfig "$CSTATE/kubeconfig-kube-controller-manager" \

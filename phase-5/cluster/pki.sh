@@ -23,13 +23,25 @@ cert() {
 kubeconfig() {
   local file=$1 name=$2 server=$3
   [ -f "$file" ] && return 0
-  local k=(--kubeconfig "$file")
-  "$K8S_BIN/kubectl" config set-cluster p5 "${k[@]}" --server "$server" --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
-  "$K8S_BIN/kubectl" config set-credentials "$name" "${k[@]}" --client-certificate "$PKI/$name.crt" \
-    --client-key "$PKI/$name.key" --embed-certs >/dev/null
-  "$K8S_BIN/kubectl" config set-context p5 "${k[@]}" --cluster p5 --user "$name" >/dev/null
-  "$K8S_BIN/kubectl" config use-context p5 "${k[@]}" >/dev/null
-  chmod 600 "$file"
+  (umask 077 && cat >"$file" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+  - name: p5
+    cluster:
+      server: $server
+      certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+  - name: $name
+    user:
+      client-certificate-data: $(base64 -w0 <"$PKI/$name.crt")
+      client-key-data: $(base64 -w0 <"$PKI/$name.key")
+contexts:
+  - name: p5
+    context: {cluster: p5, user: $name}
+current-context: p5
+YAML
+  )
 }
 
 ensure_pki() {

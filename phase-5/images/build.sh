@@ -160,6 +160,10 @@ image_postgres() {
   fi
   # Debian's packaged cluster is not used: the chart initialises its own data directory.
   rm -rf "$root/var/lib/postgresql/$PG_MAJOR" "$root/etc/postgresql/$PG_MAJOR"
+  # No JIT: llvmjit (and LLVM, z3 behind it) is most of the package's size; without it
+  # PostgreSQL runs every query interpreted, as with jit=off.
+  rm -rf "$root"/usr/lib/postgresql/$PG_MAJOR/lib/bitcode "$root"/usr/lib/postgresql/$PG_MAJOR/lib/llvmjit* \
+    "$root"/usr/lib/x86_64-linux-gnu/libLLVM-*.so* "$root"/usr/lib/x86_64-linux-gnu/libz3.so*
   pack_image $ref "$tag" "$root" --config.user=999:999 \
     --config.env=PATH=/usr/lib/postgresql/$PG_MAJOR/bin:/usr/bin:/bin \
     --config.cmd=postgres --config.cmd=--version

@@ -20,6 +20,7 @@ rootfs_debian() {
     nice mmdebstrap --quiet --variant=minbase --include="$inc" \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+      --essential-hook='mkdir -p "$1"/usr/share/man/man1' \
       --customize-hook='chroot "$1" dpkg --purge --force-remove-essential --force-depends apt >/dev/null 2>&1 || true' \
       --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/* "$1"/var/log/* "$1"/usr/share/doc "$1"/usr/share/man' \
       "$SUITE" "$cached.tmp" && mv "$cached.tmp" "$cached"
@@ -36,12 +37,29 @@ add_user() {
   grep -q "^$name:" "$root/etc/group" 2>/dev/null || echo "$name:x:$uid:" >>"$root/etc/group"
 }
 
+# What no image of ours runs: perl's modules (pulled in by Debian maintainer scripts;
+# perl-base stays), locale sources, documentation.
+trim_rootfs() {
+  local r=$1
+  rm -rf "$r"/usr/share/perl "$r"/usr/lib/x86_64-linux-gnu/perl "$r"/usr/lib/x86_64-linux-gnu/libperl.so* \
+    "$r"/usr/share/i18n "$r"/usr/share/doc "$r"/usr/share/man "$r"/usr/share/info "$r"/usr/share/lintian \
+    "$r"/usr/share/locale "$r"/var/cache/* "$r"/var/log/* "$r"/var/lib/apt/lists/*
+  # Mount points the runtime fills; nothing of the build host stays in them.
+  for d in proc sys dev run tmp; do
+    mountpoint -q "$r/$d" && die "$r/$d is a mount point; refusing to empty it"
+    [ -d "$r/$d" ] && { find "$r/$d" -xdev -mindepth 1 -delete 2>/dev/null || true; }
+  done
+  [ -d "$r/tmp" ] && chmod 1777 "$r/tmp"
+  return 0
+}
+
 # pack_image REF TAG ROOTFS [umoci config flags...]  — $IMAGES_CACHE/archives/<name>_<tag>.tar
 pack_image() {
   local ref=$1 tag=$2 rootfs=$3; shift 3
   local name=${ref##*/}
   local out="$IMAGES_CACHE/archives/${ref//\//_}_$tag.tar" oci="$IMAGES_CACHE/work/$name-oci"
   mkdir -p "$IMAGES_CACHE/archives"
+  trim_rootfs "$rootfs"
   rm -rf "$oci"
   umoci init --layout "$oci"
   umoci new --image "$oci:$tag"

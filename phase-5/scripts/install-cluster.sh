@@ -63,7 +63,7 @@ build_kubernetes() {
     log "building $cmd v$K8S_VERSION (cold: kube-apiserver ~10 min, the rest minutes)"
     t0=$SECONDS
     (cd "$src" && GOWORK=off CGO_ENABLED=0 nice go build -trimpath \
-      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${K8S_VERSION#1.}" \
+      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION")" \
       -o "$K8S_BIN/$cmd.new" "./cmd/$cmd")
     mv "$K8S_BIN/$cmd.new" "$K8S_BIN/$cmd"
     stamp "$K8S_BIN/$cmd" "$K8S_VERSION"
