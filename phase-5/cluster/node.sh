@@ -125,7 +125,7 @@ start_control_plane() {
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
     --allow-privileged=false --profiling=false --event-ttl 30m
   # The host's forwarder: 127.0.0.1:$API_HOST_PORT -> Unix socket -> $NODE_IP:6443 in the node.
-  rm -f "$CRUN/apiserver.sock"
+  node_running api-forward-node || rm -f "$CRUN/apiserver.sock"
   start_node_proc api-forward-node socat "UNIX-LISTEN:$CRUN/apiserver.sock,fork,mode=600" "TCP:$NODE_IP:6443"
   start_host_proc api-forward-host socat "TCP-LISTEN:$API_HOST_PORT,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$CRUN/apiserver.sock"
   wait_for kube-apiserver 120 curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
@@ -139,7 +139,7 @@ start_control_plane() {
     --service-cluster-ip-range "$SERVICE_CIDR" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --service-account-private-key-file "$PKI/sa.key" --use-service-account-credentials \
-    --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' --profiling=false
+    --profiling=false
   start_node_proc kube-scheduler "$K8S_BIN/kube-scheduler" \
     --kubeconfig "$CSTATE/kubeconfig-kube-scheduler" \
     --authentication-kubeconfig "$CSTATE/kubeconfig-kube-scheduler" \
