@@ -22,6 +22,10 @@ export DAPR_CLI_VERSION="1.16.5"
 export KAFKA_VERSION="3.9.1"
 export PG_MAJOR="15"
 export UV_VERSION="0.9.30"
+# helm from the Go module proxy (GitHub releases are not reachable).
+export HELM_VERSION="3.22.0"
+# checkov (deploy tests), in its own uv tool environment.
+export CHECKOV_VERSION="3.3.30"
 
 export GOMODCACHE="${GOMODCACHE:-$CACHE/go/mod}"
 export GOCACHE="${GOCACHE:-$HOME/.cache/go-build}"

@@ -1,0 +1,352 @@
+"""What the chart promises, read from `helm template` output for every environment."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.settings import Settings
+from tests.deploy.manifests import (
+    ENVIRONMENTS,
+    P5,
+    Manifest,
+    containers,
+    find,
+    is_hook,
+    pod_specs,
+    render_ours,
+)
+
+APPS = ("todo-api", "recurring-task-service", "notification-service")
+Rendered = dict[str, list[Manifest]]
+
+
+def _kinds(docs: list[Manifest]) -> set[tuple[str, str]]:
+    return {(d["kind"], d["metadata"]["name"]) for d in docs}
+
+
+def _deployment(docs: list[Manifest], app: str) -> Manifest:
+    return find(docs, "Deployment", f"phase5-{app}")
+
+
+def _pod_annotations(docs: list[Manifest], app: str) -> dict[str, str]:
+    annotations: dict[str, str] = _deployment(docs, app)["spec"]["template"]["metadata"][
+        "annotations"
+    ]
+    return annotations
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_renders_the_three_services_and_their_dapr_resources(
+    ours: Rendered, env: str
+) -> None:
+    kinds = _kinds(ours[env])
+    for app in APPS:
+        for kind in ("Deployment", "Service", "ServiceAccount", "PodDisruptionBudget"):
+            assert (kind, f"phase5-{app}") in kinds, (kind, app)
+        assert ("Configuration", f"{app}-config") in kinds
+    for name in ("pubsub", "workflowstore", "chatstore", "secretstore"):
+        assert ("Component", name) in kinds
+    assert ("Resiliency", "phase5-resiliency") in kinds
+    in_cluster = {("StatefulSet", "phase5-kafka"), ("StatefulSet", "phase5-postgres")}
+    assert in_cluster <= kinds if env == "local" else not (in_cluster & kinds)
+    assert all(d["metadata"].get("namespace") == "phase5" for d in ours[env])
+
+
+def test_the_chart_renders_no_secret_object(ours: Rendered) -> None:
+    for env in ENVIRONMENTS:
+        assert not [d for d in ours[env] if d["kind"] == "Secret"], env
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_env_vars_are_settings_and_never_secret_references(ours: Rendered, env: str) -> None:
+    settings = set(Settings.model_fields)
+    for app in APPS:
+        spec = _deployment(ours[env], app)["spec"]["template"]["spec"]
+        for c in containers(spec):
+            for var in c.get("env", []):
+                assert "valueFrom" not in var, (app, var)
+                name = var["name"]
+                assert name.lower() in settings or name == "PYTHONDONTWRITEBYTECODE", (app, name)
+            assert "envFrom" not in c
+
+
+def _metadata(component: Manifest) -> dict[str, dict[str, Any]]:
+    return {m["name"]: m for m in component["spec"]["metadata"]}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_component_is_scoped_and_holds_secrets_only_by_reference(
+    ours: Rendered, env: str
+) -> None:
+    secretish = re.compile(r"password|connectionstring|secret|token|username|key", re.I)
+    components = [d for d in ours[env] if d["kind"] in ("Component", "Resiliency")]
+    assert len(components) == 5
+    for comp in components:
+        assert comp.get("scopes"), comp["metadata"]["name"]
+    for comp in (d for d in components if d["kind"] == "Component"):
+        for name, item in _metadata(comp).items():
+            if secretish.search(name) and name != "azureClientId":
+                assert set(item) == {"name", "secretKeyRef"}, (comp["metadata"]["name"], name)
+    store = {d["metadata"]["name"]: d for d in components}
+    assert store["workflowstore"]["scopes"] == ["recurring-task-service"]
+    assert store["chatstore"]["scopes"] == ["chat-api"], "chat history store is the chat app's only"
+    assert _metadata(store["chatstore"])["tableName"]["value"] == "dapr_chat_history"
+    assert _metadata(store["workflowstore"])["actorStateStore"]["value"] == "true"
+    assert sorted(store["pubsub"]["scopes"]) == sorted(APPS)
+
+
+def test_kafka_is_in_cluster_locally_and_redpanda_with_scram_over_tls_elsewhere(
+    ours: Rendered,
+) -> None:
+    local = _metadata(find(ours["local"], "Component", "pubsub"))
+    assert local["brokers"]["value"] == "phase5-kafka:9092"
+    assert local["authType"]["value"] == "none"
+    for env in ("staging", "production"):
+        meta = _metadata(find(ours[env], "Component", "pubsub"))
+        assert meta["authType"]["value"] == "password"
+        # "SCRAM-SHA-256" is not a value the component knows: it falls back to PLAIN.
+        assert meta["saslMechanism"]["value"] == "SHA-256"
+        assert meta["disableTls"]["value"] == "false"
+        assert meta["saslPassword"]["secretKeyRef"]["name"] == "kafka-sasl-password"
+
+
+def test_secret_stores_kubernetes_locally_key_vault_with_workload_identity_in_production(
+    ours: Rendered,
+) -> None:
+    local = find(ours["local"], "Component", "secretstore")
+    assert local["spec"]["type"] == "secretstores.kubernetes"
+    prod = find(ours["production"], "Component", "secretstore")
+    assert prod["spec"]["type"] == "secretstores.azure.keyvault"
+    assert _metadata(prod)["azureClientId"]["value"]
+    for comp in (d for d in ours["production"] if d["kind"] == "Component"):
+        if comp["metadata"]["name"] != "secretstore":
+            assert comp["auth"]["secretStore"] == "secretstore"
+    for app in APPS:
+        sa = find(ours["production"], "ServiceAccount", f"phase5-{app}")
+        assert sa["metadata"]["annotations"]["azure.workload.identity/client-id"]
+        labels = _deployment(ours["production"], app)["spec"]["template"]["metadata"]["labels"]
+        assert labels["azure.workload.identity/use"] == "true"
+
+
+def test_local_apps_read_only_their_own_secrets(ours: Rendered) -> None:
+    docs = ours["local"]
+    roles = {app: find(docs, "Role", f"phase5-{app}-secrets") for app in APPS}
+    assert roles["recurring-task-service"]["rules"] == [
+        {
+            "apiGroups": [""],
+            "resources": ["secrets"],
+            "verbs": ["get"],
+            "resourceNames": ["database-url"],
+        }
+    ]
+    for app in APPS:
+        names = roles[app]["rules"][0]["resourceNames"]
+        scope = find(docs, "Configuration", f"{app}-config")["spec"]["secrets"]["scopes"][0]
+        assert scope == {
+            "storeName": "secretstore",
+            "defaultAccess": "deny",
+            "allowedSecrets": names,
+        }
+    assert "smtp-password" not in roles["todo-api"]["rules"][0]["resourceNames"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_only_todo_api_may_invoke_and_sampling_follows_the_environment(
+    ours: Rendered, env: str
+) -> None:
+    rate = {"local": "1", "staging": "1", "production": "0.1"}[env]
+    for app in APPS:
+        spec = find(ours[env], "Configuration", f"{app}-config")["spec"]
+        acl = spec["accessControl"]
+        assert acl["defaultAction"] == "deny"
+        assert [(p["appId"], p["defaultAction"]) for p in acl["policies"]] == [
+            ("todo-api", "allow")
+        ]
+        assert spec["tracing"]["samplingRate"] == rate
+
+
+def _uses_jobs_or_workflows(module: str) -> bool:
+    """Whether the package holding an app's entry module calls the Jobs API or hosts/starts
+    workflows (read from the code, so the chart cannot drift from it)."""
+    package = P5 / module.split(".")[0]
+    pattern = re.compile(r"schedule_job|delete_job|WorkflowRuntime|DaprWorkflowClient")
+    return any(pattern.search(p.read_text()) for p in Path(package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_dapr_annotations(ours: Rendered, env: str) -> None:
+    for app in APPS:
+        deployment = _deployment(ours[env], app)
+        ann = _pod_annotations(ours[env], app)
+        app_container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert ann["dapr.io/enabled"] == "true" and ann["dapr.io/app-id"] == app
+        assert ann["dapr.io/app-port"] == str(app_container["ports"][0]["containerPort"])
+        find(ours[env], "Configuration", ann["dapr.io/config"])
+        assert ann["dapr.io/log-as-json"] == "true" and ann["dapr.io/enable-metrics"] == "true"
+        for key in ("cpu-request", "memory-request", "cpu-limit", "memory-limit"):
+            assert ann[f"dapr.io/sidecar-{key}"]
+        grace = int(ann["dapr.io/graceful-shutdown-seconds"])
+        assert grace < deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        module = app_container["command"][1]
+        if _uses_jobs_or_workflows(module):
+            assert "dapr.io/scheduler-host-address" not in ann, app
+        else:
+            assert ann["dapr.io/scheduler-host-address"] == "", app
+    assert not _uses_jobs_or_workflows("api.main")
+    assert _uses_jobs_or_workflows("workflows.service")
+
+
+def _routes(module: str) -> set[str]:
+    import importlib
+
+    app = importlib.import_module(module.split(":")[0]).app
+    return set(app.openapi()["paths"])
+
+
+def test_probes_hit_paths_the_apps_serve(ours: Rendered) -> None:
+    for app in APPS:
+        c = _deployment(ours["local"], app)["spec"]["template"]["spec"]["containers"][0]
+        served = _routes(c["command"][1])
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            assert c[probe]["httpGet"]["path"] in served, (app, probe)
+    api = _deployment(ours["local"], "todo-api")["spec"]["template"]["spec"]["containers"][0]
+    assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_pod_is_locked_down(ours: Rendered, env: str) -> None:
+    for workload, spec in pod_specs(ours[env]):
+        name = workload["metadata"]["name"]
+        pod = spec["securityContext"]
+        assert pod["runAsNonRoot"] is True and pod["runAsUser"] >= 10000, name
+        assert pod["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        for c in containers(spec):
+            sc = c["securityContext"]
+            assert sc["runAsNonRoot"] is True, (name, c["name"])
+            assert sc["readOnlyRootFilesystem"] is True, (name, c["name"])
+            assert sc["allowPrivilegeEscalation"] is False, (name, c["name"])
+            assert sc["capabilities"] == {"drop": ["ALL"]}, (name, c["name"])
+            assert sc["seccompProfile"] == {"type": "RuntimeDefault"}, (name, c["name"])
+            assert c["resources"]["limits"] and c["resources"]["requests"], (name, c["name"])
+            assert c["imagePullPolicy"] == "IfNotPresent"
+        needs_token = env == "local" and workload["metadata"]["name"] in {
+            f"phase5-{a}" for a in APPS
+        }
+        assert spec["automountServiceAccountToken"] is needs_token, name
+
+
+def test_images_follow_the_local_contract(ours: Rendered) -> None:
+    images = {c["image"] for _, spec in pod_specs(ours["local"]) for c in containers(spec)}
+    assert images == {
+        "localhost/phase5/app:0.1.0",
+        "localhost/phase5/kafka:3.9.1",
+        "localhost/phase5/postgres:15",
+    }
+    commands = {
+        app: _deployment(ours["local"], app)["spec"]["template"]["spec"]["containers"][0][
+            "command"
+        ][:2]
+        for app in APPS
+    }
+    assert commands == {
+        "todo-api": ["uvicorn", "api.main:app"],
+        "recurring-task-service": ["uvicorn", "workflows.service:app"],
+        "notification-service": ["uvicorn", "notifications.service:app"],
+    }
+
+
+def test_an_image_digest_pins_the_image() -> None:
+    digest = "sha256:" + "ab" * 32
+    docs = render_ours("production", "--set", f"image.digest={digest}")
+    c = _deployment(docs, "todo-api")["spec"]["template"]["spec"]["containers"][0]
+    assert c["image"] == f"phase5acr.azurecr.io/phase5/app@{digest}"
+    skips = _deployment(docs, "todo-api")["metadata"]["annotations"].values()
+    assert not [s for s in skips if s.startswith("CKV_K8S_43")]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_disruption_budgets_and_autoscaling(ours: Rendered, env: str) -> None:
+    docs = ours[env]
+    for app in APPS:
+        pdb = find(docs, "PodDisruptionBudget", f"phase5-{app}")
+        assert pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == app
+        hpa = [
+            d
+            for d in docs
+            if d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == f"phase5-{app}"
+        ]
+        if hpa:
+            # The HPA owns the replica count: an upgrade must not reset it.
+            assert "replicas" not in _deployment(docs, app)["spec"]
+            assert hpa[0]["spec"]["scaleTargetRef"]["name"] == f"phase5-{app}"
+    hpas = {d["metadata"]["name"] for d in docs if d["kind"] == "HorizontalPodAutoscaler"}
+    assert (
+        hpas
+        == {
+            "local": set(),
+            "staging": {"phase5-todo-api"},
+            "production": {f"phase5-{a}" for a in APPS},
+        }[env]
+    )
+
+
+def _policies(docs: list[Manifest]) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_network_policies_deny_by_default(ours: Rendered, env: str) -> None:
+    policies = _policies(ours[env])
+    deny = policies["phase5-default-deny"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    api_in = policies["phase5-api-ingress"]["ingress"][0]
+    assert {"podSelector": {"matchLabels": {"phase5.io/api-client": "true"}}} in api_in["from"]
+    assert api_in["ports"] == [{"protocol": "TCP", "port": 8000}]
+    if env == "local":
+        for store, port in (("kafka", 9092), ("postgres", 5432)):
+            rule = policies[f"phase5-{store}-ingress"]["ingress"]
+            assert rule == [
+                {
+                    "from": [
+                        {
+                            "podSelector": {
+                                "matchLabels": {
+                                    f"phase5.io/{store}-client": "true",
+                                    "app.kubernetes.io/instance": "phase5",
+                                }
+                            }
+                        }
+                    ],
+                    "ports": [{"protocol": "TCP", "port": port}],
+                }
+            ]
+        labelled = {
+            w["metadata"]["name"]
+            for w, _ in pod_specs(ours[env])
+            if w["kind"] != "Pod"
+            and w["spec"]["template"]["metadata"]["labels"].get("phase5.io/kafka-client")
+        }
+        assert labelled == {f"phase5-{a}" for a in APPS}
+
+
+@pytest.mark.parametrize("env", ("staging", "production"))
+def test_ingress_has_tls_from_cert_manager(ours: Rendered, env: str) -> None:
+    ingress = find(ours[env], "Ingress", "phase5-api")
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
+    assert not [d for d in ours["local"] if d["kind"] == "Ingress"]
+
+
+def test_the_test_mailbox_never_runs_in_production(ours: Rendered) -> None:
+    assert ("Deployment", "phase5-mailbox") in _kinds(ours["local"])
+    assert ("Deployment", "phase5-mailbox") not in _kinds(ours["production"])
+
+
+def test_helm_test_checks_the_api_is_ready(ours: Rendered) -> None:
+    hooks = [d for d in ours["local"] if is_hook(d)]
+    assert [h["metadata"]["annotations"]["helm.sh/hook"] for h in hooks] == ["test"]
+    script = hooks[0]["spec"]["containers"][0]["command"][-1]
+    assert "http://phase5-todo-api:8000/readyz" in script
