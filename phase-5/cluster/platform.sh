@@ -3,7 +3,7 @@
 
 export RELEASE=phase5 APP_NS=phase5 DAPR_NS=dapr-system
 export DAPR_CHART="$CACHE/build/dapr-$DAPR_VERSION/charts/dapr"
-export CHART="$P5_ROOT/charts/phase5"
+export CHART="${P5_CHART:-$P5_ROOT/charts/phase5}"
 export API_FORWARD_PORT=8000
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
@@ -23,17 +23,16 @@ load_images() {
   bash "$P5_ROOT/images/build.sh" --import dapr daprd app app-test kafka postgres
   # The official chart names one image per control-plane service; ours holds all five
   # binaries, so each name is a tag of the same image (no extra bytes).
-  local svc have
-  have=$(ctr_ images ls -q)
+  local svc
   for svc in operator placement sentry injector scheduler; do
-    grep -qx "localhost/dapr/$svc:$DAPR_VERSION" <<<"$have" ||
-      ctr_ images tag "localhost/dapr/dapr:$DAPR_VERSION" "localhost/dapr/$svc:$DAPR_VERSION" >/dev/null
+    ctr_ images tag --force "localhost/dapr/dapr:$DAPR_VERSION" "localhost/dapr/$svc:$DAPR_VERSION" >/dev/null
   done
 }
 
 install_dapr() {
   local values=()
-  [ -f "$P5_ROOT/charts/dapr/values-local.yaml" ] && values=(--values "$P5_ROOT/charts/dapr/values-local.yaml")
+  local dv="$(dirname "$CHART")/dapr/values-local.yaml"
+  [ -f "$dv" ] && values=(--values "$dv")
   local t0=$SECONDS
   helm_ upgrade --install dapr "$DAPR_CHART" --namespace "$DAPR_NS" --create-namespace "${values[@]}" \
     --set global.registry=localhost/dapr --set global.tag="$DAPR_VERSION" \

@@ -119,7 +119,8 @@ image_app() {
 # The app image plus what the staging tests deploy next to it locally (the SMTP mailbox of
 # tests/staging and its aiosmtpd); never used in staging or production.
 test_sources() {
-  (cd "$P5_ROOT" && git ls-files --cached --others --exclude-standard -- 'tests/__init__.py' 'tests/staging/*.py' | sort)
+  (cd "$P5_ROOT" && git ls-files --cached --others --exclude-standard -- 'tests/__init__.py' 'tests/staging/*.py' \
+    'tests/support/__init__.py' 'tests/support/smtp.py' | sort)
 }
 image_app_test() {
   local tag; tag=$( (app_tag; cd "$P5_ROOT" && test_sources | xargs -r sha256sum) | sha256sum | cut -c1-12)
@@ -147,16 +148,19 @@ image_kafka() {
     --config.env=PATH=/usr/local/bin:/usr/bin:/bin --config.cmd=java --config.cmd=-version
 }
 
+PG_UID=10002
 image_postgres() {
   local tag=$PG_MAJOR ref=localhost/phase5/postgres root="$work/postgres-rootfs"
   have_image $ref "$tag" && return 0
   rootfs_debian postgres$PG_MAJOR "$root" "postgresql-$PG_MAJOR"
-  # The chart runs as uid 999 (Debian's postgres user in the official images); make it so.
-  local old; old=$(awk -F: '$1=="postgres"{print $3}' "$root/etc/passwd")
-  if [ "$old" != 999 ]; then
-    sed -i "s/^postgres:x:$old:$old:/postgres:x:999:999:/" "$root/etc/passwd"
-    sed -i "s/^postgres:x:$old:/postgres:x:999:/" "$root/etc/group"
-    find "$root" -xdev -uid "$old" -exec chown -h 999:999 {} +
+  # The chart runs PostgreSQL as uid/gid $PG_UID (postgresServer.uid), far from host users;
+  # initdb needs that uid in /etc/passwd, so Debian's postgres user gets it.
+  local old oldg; old=$(awk -F: '$1=="postgres"{print $3}' "$root/etc/passwd")
+  oldg=$(awk -F: '$1=="postgres"{print $3}' "$root/etc/group")
+  if [ "$old" != $PG_UID ]; then
+    sed -i "s/^postgres:x:$old:$oldg:/postgres:x:$PG_UID:$PG_UID:/" "$root/etc/passwd"
+    sed -i "s/^postgres:x:$oldg:/postgres:x:$PG_UID:/" "$root/etc/group"
+    find "$root" -xdev -uid "$old" -exec chown -h $PG_UID:$PG_UID {} +
   fi
   # Debian's packaged cluster is not used: the chart initialises its own data directory.
   rm -rf "$root/var/lib/postgresql/$PG_MAJOR" "$root/etc/postgresql/$PG_MAJOR"
@@ -164,7 +168,7 @@ image_postgres() {
   # PostgreSQL runs every query interpreted, as with jit=off.
   rm -rf "$root"/usr/lib/postgresql/$PG_MAJOR/lib/bitcode "$root"/usr/lib/postgresql/$PG_MAJOR/lib/llvmjit* \
     "$root"/usr/lib/x86_64-linux-gnu/libLLVM-*.so* "$root"/usr/lib/x86_64-linux-gnu/libz3.so*
-  pack_image $ref "$tag" "$root" --config.user=999:999 \
+  pack_image $ref "$tag" "$root" --config.user=$PG_UID:$PG_UID \
     --config.env=PATH=/usr/lib/postgresql/$PG_MAJOR/bin:/usr/bin:/bin \
     --config.cmd=postgres --config.cmd=--version
 }
@@ -182,19 +186,21 @@ image_ref() {
   esac
 }
 
-# Imports an archive unless containerd already has that exact image.
+# Imports an archive unless this cluster's containerd already got that exact archive.
 import_image() {
   local ref tag; read -r ref tag <<<"$(image_ref "$1")"
-  local ctr=("$CLUSTER_BIN/ctr" -a "$CONTAINERD_SOCK" -n k8s.io)
-  "${ctr[@]}" images ls -q | grep -qx "$ref:$tag" && return 0
-  "${ctr[@]}" images import --no-unpack=false "$(archive_of "$ref" "$tag")" >/dev/null
+  local archive; archive=$(archive_of "$ref" "$tag")
+  local stamp="$CSTATE/imported/$(basename "$archive")"
+  [ -f "$stamp" ] && return 0
+  "$CLUSTER_BIN/ctr" -a "$CONTAINERD_SOCK" -n k8s.io images import "$archive" >/dev/null
+  mkdir -p "$CSTATE/imported" && touch "$stamp"
   log "imported $ref:$tag"
 }
 
 do_import=0
 [ "${1:-}" = --import ] && { do_import=1; shift; }
 images=("$@")
-[ ${#images[@]} -gt 0 ] || images=(pause coredns dapr daprd app kafka postgres)
+[ ${#images[@]} -gt 0 ] || images=(pause coredns dapr daprd app app-test kafka postgres)
 for i in "${images[@]}"; do
   t0=$SECONDS
   "image_${i//-/_}"

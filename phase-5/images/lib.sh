@@ -57,7 +57,8 @@ trim_rootfs() {
 pack_image() {
   local ref=$1 tag=$2 rootfs=$3; shift 3
   local name=${ref##*/}
-  local out="$IMAGES_CACHE/archives/${ref//\//_}_$tag.tar" oci="$IMAGES_CACHE/work/$name-oci"
+  local out oci="$IMAGES_CACHE/work/$name-oci"
+  out=$(archive_of "$ref" "$tag")
   mkdir -p "$IMAGES_CACHE/archives"
   trim_rootfs "$rootfs"
   rm -rf "$oci"
@@ -72,5 +73,8 @@ pack_image() {
   log "image $ref:$tag: $(du -h "$out" | cut -f1) (archive)"
 }
 
-archive_of() { echo "$IMAGES_CACHE/archives/${1//\//_}_$2.tar"; }
+# Archives are keyed by tag and by the build recipe (these scripts), so a changed recipe
+# rebuilds images whose tag (kafka:3.9.1, postgres:15) says nothing about it.
+RECIPE=$(cat "$P5_ROOT/images/lib.sh" "$P5_ROOT/images/build.sh" | sha256sum | cut -c1-8)
+archive_of() { echo "$IMAGES_CACHE/archives/${1//\//_}_$2_$RECIPE.tar"; }
 have_image() { [ -f "$(archive_of "$1" "$2")" ]; }

@@ -6,6 +6,7 @@
 # It takes the API's port 127.0.0.1:8000, like the process stack: on a shared machine run it
 # under the stack lock (flock /tmp/p5-stack.lock ./phase-5/scripts/test-cluster.sh).
 source "$(dirname "$0")/lib/common.sh"
+source "$P5_ROOT/cluster/lib.sh"
 cd "$P5_ROOT"
 keep=0
 [ "${1:-}" = --keep ] && { keep=1; shift; }
@@ -16,6 +17,7 @@ trap teardown EXIT
 bash cluster/up.sh
 log "cluster with the platform up in $((SECONDS - t0)) s"
 bash cluster/rss.sh
+"$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" test phase5 -n phase5 --timeout 5m
 set +e
 P5_CLUSTER_TESTS=1 P5_STAGING_BASE_URL="http://127.0.0.1:8000" \
   uv run --frozen pytest -q -p no:cacheprovider "${@:-tests/cluster}"
