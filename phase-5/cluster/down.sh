@@ -19,7 +19,6 @@ stop_group() {  # the forward loop: its whole process group
   rm -f "$CRUN/$1.pid"
 }
 
-stop_group api-forward
 for p in "$CRUN"/forward-*.pid; do [ -e "$p" ] && stop_group "$(basename "$p" .pid)"; done
 # kubelet first, or it restarts what we stop.
 stop_node_proc kube-router
@@ -52,7 +51,7 @@ unmount_under() {
   local m
   for m in $(findmnt -rn -o TARGET | grep -E "^($1)" | sort -r); do umount -l "$m" 2>/dev/null || true; done
 }
-unmount_under "/var/lib/kubelet/|/run/containerd/|$CSTATE/"
+unmount_under "/var/lib/kubelet(/|$)|/run/containerd(/|$)|$CSTATE/"
 log "cluster stopped (state kept in $CSTATE)"
 
 [ $purge = 1 ] || exit 0
@@ -69,6 +68,15 @@ for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
   [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
 done
 created=$(cat "$CSTATE/created-host-paths" 2>/dev/null || true)
-for p in $created; do rm -rf "$p"; done
+for p in $created; do
+  if [ "$p" = /run/netns ]; then
+    # ip netns made it a mount point; left alone while anyone else keeps a namespace there.
+    [ -z "$(ls -A /run/netns 2>/dev/null)" ] || continue
+    umount /run/netns 2>/dev/null || true
+    rmdir /run/netns 2>/dev/null || true
+    continue
+  fi
+  rm -rf "$p"
+done
 rm -rf "$CSTATE"
 log "cluster purged: $CSTATE" $created

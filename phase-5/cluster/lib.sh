@@ -19,7 +19,7 @@ export KUBECONFIG_HOST="$CSTATE/kubeconfig"
 export CONTAINERD_SOCK="$CRUN/containerd/containerd.sock"
 # Paths kubelet and containerd write whatever their root dirs say. The first start records
 # which of them did not exist before; `dev-down.sh --k8s --purge` removes exactly those.
-FIXED_HOST_PATHS=(/var/lib/kubelet /var/log/pods /var/log/containers /run/containerd /var/lib/cni)
+FIXED_HOST_PATHS=(/var/lib/kubelet /var/log/pods /var/log/containers /run/containerd /var/lib/cni /run/netns)
 record_host_paths() {
   local p list="$CSTATE/created-host-paths"
   mkdir -p "$CSTATE"

@@ -117,14 +117,20 @@ install_platform() {
   wait_for "every pod Ready" 300 all_pods_ready
 }
 
-# kubectl port-forward follows one pod; the loop reconnects when it is replaced.
-start_forward() {
-  node_running api-forward && return 0
-  if port_listening "$API_FORWARD_PORT"; then
-    die "127.0.0.1:$API_FORWARD_PORT is taken (the process stack?); stop it with ./phase-5/scripts/dev-down.sh"
+# kubectl port-forward follows one pod; the loop reconnects when it is replaced. Binds
+# 127.0.0.1 only.  forward NAME SERVICE LOCAL_PORT SERVICE_PORT
+forward() {
+  local name=$1 svc=$2 local_port=$3 port=$4
+  node_running "forward-$name" && return 0
+  if port_listening "$local_port"; then
+    die "127.0.0.1:$local_port is taken (the process stack?); stop it with ./phase-5/scripts/dev-down.sh"
   fi
-  start_host_proc api-forward bash -c "while :; do '$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_HOST' \
-    -n $APP_NS port-forward --address 127.0.0.1 svc/$RELEASE-todo-api $API_FORWARD_PORT:8000; sleep 1; done"
+  start_host_proc "forward-$name" bash -c "while :; do '$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_HOST' \
+    -n $APP_NS port-forward --address 127.0.0.1 svc/$svc $local_port:$port; sleep 1; done"
+}
+
+start_forward() {
+  forward api "$RELEASE-todo-api" "$API_FORWARD_PORT" 8000
   wait_for "API on 127.0.0.1:$API_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$API_FORWARD_PORT/healthz"
   log "API forwarded to http://127.0.0.1:$API_FORWARD_PORT"
 }
@@ -134,7 +140,8 @@ print_cluster_status() {
   echo "cluster: up (node $NODE_NAME in network namespace $NETNS, node IP $NODE_IP)"
   echo "kubeconfig: $KUBECONFIG_HOST  (API at https://127.0.0.1:$API_HOST_PORT)"
   echo "kubectl: ./phase-5/scripts/kubectl.sh   helm: ./phase-5/scripts/helm.sh"
-  node_running api-forward && echo "API: http://127.0.0.1:$API_FORWARD_PORT (port-forward to svc/$RELEASE-todo-api)"
+  node_running forward-api && echo "API: http://127.0.0.1:$API_FORWARD_PORT (port-forward to svc/$RELEASE-todo-api)"
+  node_running forward-mailbox && echo "test mailbox inbox: http://127.0.0.1:8025"
   kc get nodes -o wide 2>/dev/null || true
   kc get pods -A -o wide 2>/dev/null || true
 }

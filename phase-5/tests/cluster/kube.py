@@ -25,7 +25,9 @@ NS, DAPR_NS, RELEASE = "phase5", "dapr-system", "phase5"
 def run(cmd: list[str], timeout: float = 120, check: bool = True, stdin: str | None = None) -> str:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=stdin)
     if check and proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:6])}... failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd[:6])}... failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
     return proc.stdout
 
 
@@ -60,7 +62,8 @@ def secrets() -> dict[str, str]:
 def auth(user: str) -> dict[str, str]:
     now = int(time.time())
     claims = {"sub": user, "iat": now, "exp": now + 3600}
-    return {"Authorization": f"Bearer {jwt.encode(claims, secrets()['better-auth-secret'], algorithm='HS256')}"}
+    signed = jwt.encode(claims, secrets()["better-auth-secret"], algorithm="HS256")
+    return {"Authorization": f"Bearer {signed}"}
 
 
 def new_user() -> str:
@@ -87,8 +90,24 @@ def app_pods(app_id: str) -> list[dict[str, Any]]:
 def psql(sql: str) -> list[list[str]]:
     """Rows of a query run by the in-cluster PostgreSQL itself (local socket, no password)."""
     out = kubectl(
-        "-n", NS, "exec", f"{RELEASE}-postgres-0", "-c", "postgres", "--",
-        "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "todo",
-        "-At", "-F", "\t", "-c", sql,
+        "-n",
+        NS,
+        "exec",
+        f"{RELEASE}-postgres-0",
+        "-c",
+        "postgres",
+        "--",
+        "psql",
+        "-h",
+        "/var/run/postgresql",
+        "-U",
+        "postgres",
+        "-d",
+        "todo",
+        "-At",
+        "-F",
+        "\t",
+        "-c",
+        sql,
     )
     return [line.split("\t") for line in out.splitlines() if line]

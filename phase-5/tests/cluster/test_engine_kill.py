@@ -23,8 +23,11 @@ def test_engine_pod_killed_mid_burst_loses_and_doubles_nothing(api: httpx.Client
     user = new_user()
     made = []
     for i in range(SERIES):
-        r = api.post("/tasks", headers=auth(user),
-                     json={"title": f"k8s chaos {i}", "recurrence": {"rule": "daily", "timezone": "UTC"}})
+        r = api.post(
+            "/tasks",
+            headers=auth(user),
+            json={"title": f"k8s chaos {i}", "recurrence": {"rule": "daily", "timezone": "UTC"}},
+        )
         assert r.status_code == 201, r.text
         made.append(r.json())
     (victim,) = [p["metadata"]["name"] for p in app_pods("recurring-task-service")]
@@ -33,13 +36,23 @@ def test_engine_pod_killed_mid_burst_loses_and_doubles_nothing(api: httpx.Client
         assert r.status_code == 200, r.text
     # The completions are in flight (outbox -> Kafka -> workflow rounds): kill -9 the pod.
     kubectl("-n", NS, "delete", "pod", victim, "--grace-period=0", "--force", "--wait=false")
-    eventually(lambda: [p for p in app_pods("recurring-task-service")
-                        if p["metadata"]["name"] != victim
-                        and any(c["type"] == "Ready" and c["status"] == "True"
-                                for c in p["status"].get("conditions", []))],
-               timeout=180, interval=1)
+    eventually(
+        lambda: [
+            p
+            for p in app_pods("recurring-task-service")
+            if p["metadata"]["name"] != victim
+            and any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in p["status"].get("conditions", [])
+            )
+        ],
+        timeout=180,
+        interval=1,
+    )
     for first in made:
-        rows = eventually(lambda first=first: _series_rows(first["series_id"]), timeout=180, interval=1)
+        rows = eventually(
+            lambda first=first: _series_rows(first["series_id"]), timeout=180, interval=1
+        )
         statuses = [s for s, _ in rows]
         occurrences = [datetime.fromisoformat(o) for _, o in rows]
         assert len(rows) == 2 and len(set(occurrences)) == 2, f"no duplicate, no gap: {rows}"

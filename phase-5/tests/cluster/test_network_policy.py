@@ -32,18 +32,28 @@ def _probe_pod(name: str, labels: dict[str, str], image: str) -> dict[str, objec
             "enableServiceLinks": False,
             "restartPolicy": "Never",
             "terminationGracePeriodSeconds": 1,
-            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001,
-                                "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{
-                "name": "probe",
-                "image": image,
-                "imagePullPolicy": "IfNotPresent",
-                "command": ["python", "-c", "import time; time.sleep(3600)"],
-                "resources": {"requests": {"cpu": "10m", "memory": "32Mi"},
-                              "limits": {"memory": "64Mi"}},
-                "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                    "capabilities": {"drop": ["ALL"]}},
-            }],
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "probe",
+                    "image": image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["python", "-c", "import time; time.sleep(3600)"],
+                    "resources": {
+                        "requests": {"cpu": "10m", "memory": "32Mi"},
+                        "limits": {"memory": "64Mi"},
+                    },
+                    "securityContext": {
+                        "allowPrivilegeEscalation": False,
+                        "readOnlyRootFilesystem": True,
+                        "capabilities": {"drop": ["ALL"]},
+                    },
+                }
+            ],
         },
     }
 
@@ -51,7 +61,8 @@ def _probe_pod(name: str, labels: dict[str, str], image: str) -> dict[str, objec
 @pytest.fixture
 def probes(cluster: None) -> Iterator[tuple[str, str]]:
     image = kubectl_json("-n", NS, "get", "deploy", f"{RELEASE}-todo-api")["spec"]["template"][
-        "spec"]["containers"][0]["image"]
+        "spec"
+    ]["containers"][0]["image"]
     suffix = uuid.uuid4().hex[:6]
     # Both may send to Kafka and PostgreSQL (the Dapr apps' egress policy selects them);
     # only the first carries the labels Kafka's and PostgreSQL's ingress policies ask for.
@@ -59,22 +70,37 @@ def probes(cluster: None) -> Iterator[tuple[str, str]]:
     allowed = f"np-allowed-{suffix}"
     denied = f"np-denied-{suffix}"
     pods = [
-        _probe_pod(allowed, {**base, "phase5.io/kafka-client": "true",
-                             "phase5.io/postgres-client": "true"}, image),
+        _probe_pod(
+            allowed,
+            {**base, "phase5.io/kafka-client": "true", "phase5.io/postgres-client": "true"},
+            image,
+        ),
         _probe_pod(denied, base, image),
     ]
-    kubectl("apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": pods}))
+    kubectl(
+        "apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": pods})
+    )
     try:
-        kubectl("-n", NS, "wait", "--for=condition=Ready", f"pod/{allowed}", f"pod/{denied}",
-                "--timeout=90s", timeout=120)
+        kubectl(
+            "-n",
+            NS,
+            "wait",
+            "--for=condition=Ready",
+            f"pod/{allowed}",
+            f"pod/{denied}",
+            "--timeout=90s",
+            timeout=120,
+        )
         yield allowed, denied
     finally:
         kubectl("-n", NS, "delete", "pod", allowed, denied, "--wait=false", check=False)
 
 
 def _targets() -> str:
-    ip = {s: kubectl_json("-n", NS, "get", "svc", f"{RELEASE}-{s}")["spec"]["clusterIP"]
-          for s in ("kafka", "postgres")}
+    ip = {
+        s: kubectl_json("-n", NS, "get", "svc", f"{RELEASE}-{s}")["spec"]["clusterIP"]
+        for s in ("kafka", "postgres")
+    }
     return json.dumps([["kafka", ip["kafka"], 9092], ["postgres", ip["postgres"], 5432]])
 
 

@@ -17,7 +17,9 @@ def _revision() -> int:
 
 def _images() -> set[str]:
     deploys = kubectl_json("-n", NS, "get", "deploy", "-l", f"app.kubernetes.io/instance={RELEASE}")
-    return {c["image"] for d in deploys["items"] for c in d["spec"]["template"]["spec"]["containers"]}
+    return {
+        c["image"] for d in deploys["items"] for c in d["spec"]["template"]["spec"]["containers"]
+    }
 
 
 def test_broken_upgrade_rolls_back_and_keeps_serving(api: httpx.Client) -> None:
@@ -38,16 +40,30 @@ def test_broken_upgrade_rolls_back_and_keeps_serving(api: httpx.Client) -> None:
     watcher.start()
     try:
         # A release whose app image does not exist: its pods never become Ready.
-        out = helm("-n", NS, "upgrade", RELEASE, str(P5 / "charts" / "phase5"), "--reuse-values",
-                   "--set", f"image.tag=broken-{uuid.uuid4().hex[:8]}",
-                   "--atomic", "--timeout", "2m", check=False, timeout=400)
+        out = helm(
+            "-n",
+            NS,
+            "upgrade",
+            RELEASE,
+            str(P5 / "charts" / "phase5"),
+            "--reuse-values",
+            "--set",
+            f"image.tag=broken-{uuid.uuid4().hex[:8]}",
+            "--atomic",
+            "--timeout",
+            "2m",
+            check=False,
+            timeout=400,
+        )
     finally:
         stop.set()
         watcher.join()
     history = json.loads(helm("-n", NS, "history", RELEASE, "-o", "json"))
     last = history[-1]
     assert last["status"] == "deployed" and last["description"] == f"Rollback to {good_revision}", (
-        out, history[-3:])
+        out,
+        history[-3:],
+    )
     assert _revision() == good_revision + 2
     assert _images() == good_images
     assert answers and all(a == 200 for a in answers), f"API answers during the upgrade: {answers}"

@@ -4,12 +4,14 @@ cluster's Dapr Sentry issued (checked on the wire and in Sentry's own counters).
 import base64
 import json
 import re
+import subprocess
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.cluster.kube import DAPR_NS, NS, in_node, kubectl_json, pods, run, CACHE, CSTATE
+from tests.cluster.kube import CACHE, CSTATE, DAPR_NS, NETNS, NS, in_node, kubectl_json, pods, run
 
 CRICTL = CACHE / "cluster-bin" / "crictl"
 SOCK = CSTATE / "run" / "containerd" / "containerd.sock"
@@ -55,16 +57,33 @@ def _trust_bundle(tmp: Path) -> tuple[Path, Path]:
 
 def _served_chain(pod_ip: str) -> str:
     # The sidecar's internal gRPC port (50002) serves its workload certificate.
-    return in_node(
-        "openssl", "s_client", "-connect", f"{pod_ip}:50002", "-showcerts", "-verify_quiet",
-        stdin="", check=False, timeout=30,
+    proc = subprocess.run(
+        [
+            "nsenter",
+            f"--net={NETNS}",
+            "--",
+            "openssl",
+            "s_client",
+            "-connect",
+            f"{pod_ip}:50002",
+            "-showcerts",
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
+    return proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("app_id", APPS)
 def test_sidecar_serves_a_sentry_issued_spiffe_certificate(cluster: None, app_id: str) -> None:
-    (pod,) = [p for p in pods(NS) if p["metadata"].get("annotations", {}).get("dapr.io/app-id") == app_id
-              and p["status"]["phase"] == "Running"][:1]
+    (pod,) = [
+        p
+        for p in pods(NS)
+        if p["metadata"].get("annotations", {}).get("dapr.io/app-id") == app_id
+        and p["status"]["phase"] == "Running"
+    ][:1]
     out = _served_chain(pod["status"]["podIP"])
     certs = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", out, re.S)
     assert certs, f"no certificate served on 50002:\n{out[-2000:]}"
@@ -73,23 +92,45 @@ def test_sidecar_serves_a_sentry_issued_spiffe_certificate(cluster: None, app_id
         ca, issuer = _trust_bundle(tmp)
         leaf = tmp / "leaf.crt"
         leaf.write_text(certs[0] + "\n")
-        verify = run(["openssl", "verify", "-CAfile", str(ca), "-untrusted", str(issuer), str(leaf)],
-                     check=False)
+        verify = run(
+            ["openssl", "verify", "-CAfile", str(ca), "-untrusted", str(issuer), str(leaf)],
+            check=False,
+        )
         assert verify.strip().endswith("OK"), f"not signed by the cluster's Sentry issuer: {verify}"
-        text = run(["openssl", "x509", "-in", str(leaf), "-noout", "-ext", "subjectAltName"])
+        text = run(
+            [
+                "openssl",
+                "x509",
+                "-in",
+                str(leaf),
+                "-noout",
+                "-ext",
+                "subjectAltName",
+                "-startdate",
+                "-enddate",
+            ]
+        )
     assert f"URI:spiffe://public/ns/{NS}/{app_id}" in text, text
-    # mTLS, not TLS: the sidecar asks the client for a certificate.
-    assert "Acceptable client certificate CA names" in out or "Requested Signature Algorithms" in out, out[-2000:]
+    # workloadCertTTL 24h, backdated by allowedClockSkew (15m) at most.
+    dates = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    fmt = "%b %d %H:%M:%S %Y %Z"
+    lifetime = datetime.strptime(dates["notAfter"], fmt) - datetime.strptime(
+        dates["notBefore"], fmt
+    )
+    assert timedelta(hours=24) <= lifetime <= timedelta(hours=24, minutes=15), lifetime
+    # mTLS, not TLS: our client showed no certificate, and the sidecar refused it.
+    assert "alert certificate required" in out, out[-2000:]
 
 
 def test_sentry_signed_every_sidecars_certificate(cluster: None) -> None:
     (sentry,) = [p for p in pods(DAPR_NS, "app=dapr-sentry") if p["status"]["phase"] == "Running"]
     metrics = in_node("curl", "-fsS", f"http://{sentry['status']['podIP']}:9090/metrics")
     signed = sum(
-        float(v) for v in re.findall(r"^dapr_sentry_cert_sign_success_total(?:\{[^}]*\})? (\S+)$", metrics, re.M)
+        float(v)
+        for v in re.findall(
+            r"^dapr_sentry_cert_sign_success_total(?:\{[^}]*\})? (\S+)$", metrics, re.M
+        )
     )
-    sidecars = sum(
-        1 for p in pods(NS) for c in p["spec"]["containers"] if c["name"] == "daprd"
-    )
+    sidecars = sum(1 for p in pods(NS) for c in p["spec"]["containers"] if c["name"] == "daprd")
     assert sidecars >= len(APPS)
     assert signed >= sidecars, f"sentry signed {signed} certificates for {sidecars} sidecars"
