@@ -16,7 +16,7 @@ crictl_() { "$CLUSTER_BIN/crictl" --runtime-endpoint "unix://$CONTAINERD_SOCK" -
 stop_group() {  # the forward loop: its whole process group
   local p; p=$(cat "$CRUN/$1.pid" 2>/dev/null) || return 0
   kill -TERM -- "-$p" 2>/dev/null || true
-  rm -f "$CRUN/$1.pid"
+  rm -f "$CRUN/$1.pid" "$CRUN/$1.port"
 }
 
 for p in "$CRUN"/forward-*.pid; do [ -e "$p" ] && stop_group "$(basename "$p" .pid)"; done

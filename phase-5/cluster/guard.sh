@@ -1,26 +1,25 @@
-# The process stack and the cluster use the same 127.0.0.1 ports (8000 for the API): only
-# one of them may run. Sourced by cluster/up.sh and scripts/dev-up.sh.
-
-# Ports the process stack listens on (scripts/lib/common.sh).
-process_stack_ports() { echo "$PG_PORT $KAFKA_PORT $PLACEMENT_PORT $SCHEDULER_PORT 8000 8001 8002"; }
+# The process stack and the cluster both serve the API on 127.0.0.1:8000: only one of them
+# may hold it. Sourced by cluster/up.sh and scripts/dev-up.sh.
 
 port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
-# Refuses to start the cluster while the process stack holds its ports.
-refuse_if_process_stack() {
+# Refuses to start the cluster while something (the process stack, usually) holds a port
+# the cluster is about to take: the API forward and the API server's forwarder.
+refuse_if_ports_taken() {
   local p
-  for p in $(process_stack_ports); do
+  for p in "$@"; do
     if port_listening "$p"; then
-      die "the process stack (or another program) listens on 127.0.0.1:$p; stop it first with ./phase-5/scripts/dev-down.sh, then run dev-up.sh --k8s again"
+      die "127.0.0.1:$p is in use (by the process stack if dev-up.sh started it); stop it first with ./phase-5/scripts/dev-down.sh, then run dev-up.sh --k8s again"
     fi
   done
 }
 
-# Refuses to start the process stack while the cluster runs (it forwards the API to :8000).
+# Refuses to start the process stack while the cluster forwards the API to :8000.
 refuse_if_cluster() {
-  local state="${P5_CLUSTER_STATE:-$HOME/.local/state/phase5-cluster}" p
-  p=$(cat "$state/run/kube-apiserver.pid" 2>/dev/null) || return 0
-  if kill -0 "$p" 2>/dev/null; then
-    die "the local Kubernetes cluster is running (it forwards the API to 127.0.0.1:8000); stop it first with ./phase-5/scripts/dev-down.sh --k8s"
+  local state="${P5_CLUSTER_STATE:-$HOME/.local/state/phase5-cluster}" p port
+  p=$(cat "$state/run/forward-api.pid" 2>/dev/null) || return 0
+  port=$(cat "$state/run/forward-api.port" 2>/dev/null || echo 8000)
+  if kill -0 "$p" 2>/dev/null && [ "$port" = 8000 ]; then
+    die "the local Kubernetes cluster forwards the API to 127.0.0.1:8000; stop it first with ./phase-5/scripts/dev-down.sh --k8s"
   fi
 }

@@ -4,7 +4,9 @@
 export RELEASE=phase5 APP_NS=phase5 DAPR_NS=dapr-system
 export DAPR_CHART="$CACHE/build/dapr-$DAPR_VERSION/charts/dapr"
 export CHART="${P5_CHART:-$P5_ROOT/charts/phase5}"
-export API_FORWARD_PORT=8000
+# The process stack's API port; another one (P5_API_FORWARD_PORT) for a machine where
+# :8000 is in use by something else.
+export API_FORWARD_PORT="${P5_API_FORWARD_PORT:-8000}"
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
 
@@ -122,9 +124,8 @@ install_platform() {
 forward() {
   local name=$1 svc=$2 local_port=$3 port=$4
   node_running "forward-$name" && return 0
-  if port_listening "$local_port"; then
-    die "127.0.0.1:$local_port is taken (the process stack?); stop it with ./phase-5/scripts/dev-down.sh"
-  fi
+  refuse_if_ports_taken "$local_port"
+  echo "$local_port" >"$CRUN/forward-$name.port"
   start_host_proc "forward-$name" bash -c "while :; do '$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_HOST' \
     -n $APP_NS port-forward --address 127.0.0.1 svc/$svc $local_port:$port; sleep 1; done"
 }

@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" = 0 ] || die "the local cluster needs root (network namespace, containerd, kubelet); run with sudo"
-cluster_up || refuse_if_process_stack
+cluster_up || refuse_if_ports_taken "$API_HOST_PORT"
+[ $node_only = 1 ] || [ $forward = 0 ] || node_running forward-api || refuse_if_ports_taken "$API_FORWARD_PORT"
 
 t0=$SECONDS
 bash "$P5_ROOT/scripts/install-cluster.sh"

@@ -22,10 +22,11 @@ log "cluster with the platform up in $((SECONDS - t0)) s"
 bash cluster/rss.sh
 helm_ test "$RELEASE" -n "$APP_NS" --timeout 5m >/dev/null
 log "helm test passed"
-forward mailbox "$RELEASE-mailbox" 8025 8025
-wait_for "mailbox inbox on 127.0.0.1:8025" 60 curl -fsS http://127.0.0.1:8025/healthz
+MAILBOX_PORT="${P5_MAILBOX_FORWARD_PORT:-8025}"
+forward mailbox "$RELEASE-mailbox" "$MAILBOX_PORT" 8025
+wait_for "mailbox inbox on 127.0.0.1:$MAILBOX_PORT" 60 curl -fsS "http://127.0.0.1:$MAILBOX_PORT/healthz"
 P5_TOKEN=$(bash cluster/token.sh "staging-$(date +%s)")
-export P5_TOKEN P5_BASE_URL="http://127.0.0.1:$API_FORWARD_PORT" P5_MAILBOX_URL=http://127.0.0.1:8025
+export P5_TOKEN P5_BASE_URL="http://127.0.0.1:$API_FORWARD_PORT" P5_MAILBOX_URL="http://127.0.0.1:$MAILBOX_PORT"
 set +e
 [ $# -gt 0 ] || set -- tests/cluster tests/staging
 P5_CLUSTER_TESTS=1 uv run --frozen pytest -q -p no:cacheprovider "$@"

@@ -18,7 +18,7 @@ KUBECONFIG = CSTATE / "kubeconfig"
 KUBECTL = CACHE / "k8s-1.37.2" / "bin" / "kubectl"
 HELM = CACHE / "bin" / "helm"
 NETNS = "/run/netns/p5node"
-API_URL = "http://127.0.0.1:8000"
+API_URL = os.environ.get("P5_BASE_URL", "http://127.0.0.1:8000")
 NS, DAPR_NS, RELEASE = "phase5", "dapr-system", "phase5"
 
 
