@@ -25,9 +25,11 @@ stop_node_proc kube-router
 stop_node_proc kubelet
 stop_node_proc kube-proxy
 if node_running containerd && [ -x "$CLUSTER_BIN/crictl" ]; then
-  ids=$(crictl_ ps -q 2>/dev/null || true)
-  # shellcheck disable=SC2086
-  [ -z "$ids" ] || crictl_ stop --timeout 30 $ids >/dev/null 2>&1 || true
+  # Every container gets SIGTERM at once and up to 30 s to finish (daprd drains first).
+  for id in $(crictl_ ps -q 2>/dev/null || true); do
+    crictl_ stop --timeout 30 "$id" >/dev/null 2>&1 &
+  done
+  wait
   if [ $purge = 1 ]; then
     crictl_ rmp -af >/dev/null 2>&1 || true
   else

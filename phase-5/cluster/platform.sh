@@ -141,8 +141,10 @@ print_cluster_status() {
   echo "cluster: up (node $NODE_NAME in network namespace $NETNS, node IP $NODE_IP)"
   echo "kubeconfig: $KUBECONFIG_HOST  (API at https://127.0.0.1:$API_HOST_PORT)"
   echo "kubectl: ./phase-5/scripts/kubectl.sh   helm: ./phase-5/scripts/helm.sh"
-  node_running forward-api && echo "API: http://127.0.0.1:$API_FORWARD_PORT (port-forward to svc/$RELEASE-todo-api)"
-  node_running forward-mailbox && echo "test mailbox inbox: http://127.0.0.1:8025"
+  node_running forward-api &&
+    echo "API: http://127.0.0.1:$(cat "$CRUN/forward-api.port") (port-forward to svc/$RELEASE-todo-api)"
+  node_running forward-mailbox &&
+    echo "test mailbox inbox: http://127.0.0.1:$(cat "$CRUN/forward-mailbox.port")"
   kc get nodes -o wide 2>/dev/null || true
   kc get pods -A -o wide 2>/dev/null || true
 }
