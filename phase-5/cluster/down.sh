@@ -81,4 +81,5 @@ for p in $created; do
   rm -rf "$p"
 done
 rm -rf "$CSTATE"
+[ -L "$STATE/k8s/kubeconfig" ] && rm -f "$STATE/k8s/kubeconfig"
 log "cluster purged: $CSTATE" $created

@@ -33,6 +33,8 @@ t_install=$SECONDS
 record_host_paths
 ensure_netns
 ensure_pki
+# scripts/helm.sh looks for the local cluster's kubeconfig at $STATE/k8s/kubeconfig.
+mkdir -p "$STATE/k8s" && ln -sfn "$KUBECONFIG_HOST" "$STATE/k8s/kubeconfig"
 write_configs
 start_etcd
 start_containerd
