@@ -10,10 +10,11 @@ export API_FORWARD_PORT="${P5_API_FORWARD_PORT:-8000}"
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
 
+# From nothing: the process stack's installer (Debian packages incl. the JRE and Maven that
+# fetch the Kafka jars, the venv, Dapr) and helm; each is a no-op when cached.
 ensure_tools() {
-  bash "$P5_ROOT/scripts/install-dapr.sh"
-  bash "$P5_ROOT/scripts/install-kafka.sh"
-  if [ -f "$P5_ROOT/scripts/install-helm.sh" ]; then bash "$P5_ROOT/scripts/install-helm.sh"; fi
+  bash "$P5_ROOT/scripts/install.sh"
+  bash "$P5_ROOT/scripts/install-helm.sh"
   [ -x "$BIN/helm" ] || die "helm missing: run scripts/install-helm.sh"
   [ -d "$CHART" ] || die "no chart at $CHART"
 }
@@ -111,7 +112,6 @@ all_pods_ready() {
 }
 
 install_platform() {
-  ensure_tools
   load_images
   install_dapr
   ensure_secrets

@@ -28,6 +28,7 @@ cluster_up || refuse_if_ports_taken "$API_HOST_PORT"
 
 t0=$SECONDS
 bash "$P5_ROOT/scripts/install-cluster.sh"
+[ $node_only = 1 ] || ensure_tools
 t_install=$SECONDS
 
 record_host_paths
