@@ -1,5 +1,6 @@
-"""Killing the recurring-task-service pod (app and sidecar at once, no grace) while a burst
-of completions flows through Kafka loses no occurrence and creates none twice."""
+"""Force-deleting the recurring-task-service pod (app and sidecar at once, grace period 0)
+while a burst of completions flows through Kafka loses no occurrence and creates none
+twice; its replacement, scheduled by the Deployment, finishes the rounds."""
 
 from datetime import datetime, timedelta
 
@@ -34,7 +35,7 @@ def test_engine_pod_killed_mid_burst_loses_and_doubles_nothing(api: httpx.Client
     for first in made:
         r = api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user))
         assert r.status_code == 200, r.text
-    # The completions are in flight (outbox -> Kafka -> workflow rounds): kill -9 the pod.
+    # The completions are in flight (outbox -> Kafka -> workflow rounds): kill the pod.
     kubectl("-n", NS, "delete", "pod", victim, "--grace-period=0", "--force", "--wait=false")
     eventually(
         lambda: [
