@@ -15,7 +15,7 @@ source "$P5_ROOT/scripts/lib/stack.sh"
 
 RELOAD=1
 case "${1:-}" in
-  --status) print_status; echo; bash "$P5_ROOT/cluster/status.sh"; exit 0 ;;
+  --status) print_status; bash "$P5_ROOT/cluster/status.sh"; exit 0 ;;
   --no-reload) RELOAD=0 ;;
   --restart)
     [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service)"
