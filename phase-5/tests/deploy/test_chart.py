@@ -350,3 +350,35 @@ def test_helm_test_checks_the_api_is_ready(ours: Rendered) -> None:
     assert [h["metadata"]["annotations"]["helm.sh/hook"] for h in hooks] == ["test"]
     script = hooks[0]["spec"]["containers"][0]["command"][-1]
     assert "http://phase5-todo-api:8000/readyz" in script
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_helm_lint_strict_passes(env: str) -> None:
+    import subprocess
+
+    from tests.deploy.manifests import HELM, OUR_CHART, ensure_tools
+
+    ensure_tools()
+    values = OUR_CHART / f"values-{env}.yaml"
+    run = subprocess.run(
+        [str(HELM), "lint", str(OUR_CHART), "--strict", "-f", str(values)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 chart(s) failed" in run.stdout
+
+
+def test_app_commands_are_valid_uvicorn_invocations_of_importable_apps(ours: Rendered) -> None:
+    from uvicorn.importer import import_from_string
+    from uvicorn.main import main
+
+    for app in APPS:
+        spec = _deployment(ours["local"], app)["spec"]["template"]["spec"]
+        command = spec["containers"][0]["command"]
+        assert command[0] == "uvicorn"
+        ctx = main.make_context("uvicorn", list(command[1:]))  # rejects unknown options
+        assert ctx.params["host"] == "0.0.0.0"
+        assert ctx.params["port"] == spec["containers"][0]["ports"][0]["containerPort"]
+        assert ctx.params["timeout_graceful_shutdown"] < spec["terminationGracePeriodSeconds"]
+        assert import_from_string(ctx.params["app"]).title == app

@@ -80,7 +80,8 @@ def test_a_recurring_task_reminds_by_email_and_brings_its_next_instance_on_compl
     r = api.put("/me/notifications", json={"email": email})
     assert r.status_code == 200, r.text
     title = _unique("Water the plants")
-    due = (datetime.now(UTC) + timedelta(seconds=40)).replace(microsecond=0)
+    # Rules run on whole minutes: the first whole minute at least 30 s ahead.
+    due = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)
     first = _create(api, _daily(title, due_at=due.isoformat(), reminders=["0m"]))
     series_id = first["series_id"]
     assert series_id and first["is_recurring"] is True
@@ -120,7 +121,9 @@ def test_editing_the_series_changes_what_comes_next(api: httpx.Client) -> None:
 
 
 def test_a_new_rule_replaces_the_upcoming_occurrences(api: httpx.Client) -> None:
-    first = _create(api, _daily(_unique("Review")))
+    # Only future pending instances are replaced: this one is due in two hours.
+    later = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    first = _create(api, _daily(_unique("Review"), due_at=later.isoformat()))
     series_id = first["series_id"]
     r = api.patch(
         f"/tasks/{first['task_id']}",
