@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Stops the stack gracefully (SIGTERM, wait, then report anything that would not stop).
 # Keeps all data; --purge also wipes databases, Kafka logs, scheduler data and secrets.
+# --k8s [--purge] stops (or wipes) the local Kubernetes cluster instead (cluster/down.sh).
 source "$(dirname "$0")/lib/common.sh"
+[ "${1:-}" = --k8s ] && { shift; exec bash "$P5_ROOT/cluster/down.sh" "$@"; }
 source "$P5_ROOT/scripts/lib/procs.sh"
 
 purge=0

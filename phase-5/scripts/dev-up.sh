@@ -6,13 +6,16 @@
 #   dev-up.sh --status   say what is up
 #   dev-up.sh --no-reload   run the API without uvicorn --reload (CI, benchmarks)
 #   dev-up.sh --restart APP  restart one app (and nothing else), e.g. after a code change
+#   dev-up.sh --k8s [...]    the platform on a local one-node Kubernetes instead (cluster/up.sh)
 source "$(dirname "$0")/lib/common.sh"
+[ "${1:-}" = --k8s ] && { shift; exec bash "$P5_ROOT/cluster/up.sh" "$@"; }
+source "$P5_ROOT/cluster/guard.sh"
 source "$P5_ROOT/scripts/lib/procs.sh"
 source "$P5_ROOT/scripts/lib/stack.sh"
 
 RELOAD=1
 case "${1:-}" in
-  --status) print_status; exit 0 ;;
+  --status) print_status; bash "$P5_ROOT/cluster/status.sh"; exit 0 ;;
   --no-reload) RELOAD=0 ;;
   --restart)
     [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service)"
@@ -23,6 +26,7 @@ case "${1:-}" in
 esac
 [ "${CI:-}" = true ] && RELOAD=0
 
+refuse_if_cluster
 t0=$SECONDS
 bash "$P5_ROOT/scripts/install.sh"
 ensure_secrets
