@@ -69,7 +69,9 @@ def _occurrences_until(rec: Recurrence, first: datetime, last: datetime) -> list
     return found
 
 
-def _event(uid: str, title: str, description: str | None, start: datetime, stamp: datetime) -> Event:
+def _event(
+    uid: str, title: str, description: str | None, start: datetime, stamp: datetime
+) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)

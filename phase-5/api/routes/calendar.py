@@ -5,7 +5,6 @@ subscribe to a URL send no Authorization header)."""
 import hashlib
 import re
 import secrets
-
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
@@ -172,4 +171,3 @@ def _feed_task(t: Task) -> FeedTask:
 
 
 __all__ = ["router"]
-

@@ -32,9 +32,7 @@ def _task(series_id: uuid.UUID | None, at: datetime, **kw: object) -> FeedTask:
 def _expand(ics: bytes, start: datetime, end: datetime) -> list[tuple[str, datetime]]:
     cal = icalendar.Calendar.from_ical(ics)
     found = recurring_ical_events.of(cal).between(start, end)
-    return sorted(
-        (str(e["SUMMARY"]), e["DTSTART"].dt.astimezone(UTC)) for e in found
-    )
+    return sorted((str(e["SUMMARY"]), e["DTSTART"].dt.astimezone(UTC)) for e in found)
 
 
 def _series(rule: str, tz: str, status: str = "active", **kw: object) -> FeedSeries:
@@ -57,8 +55,13 @@ def test_skipped_edited_and_deleted_occurrences_round_trip() -> None:
     tasks = [
         _task(sid, days[0], status="completed"),
         _task(sid, days[1], status="deleted"),  # skipped
-        _task(sid, days[2], title="Standup (moved)", due_at=days[2] + timedelta(hours=2),
-              is_exception=True),
+        _task(
+            sid,
+            days[2],
+            title="Standup (moved)",
+            due_at=days[2] + timedelta(hours=2),
+            is_exception=True,
+        ),
         _task(sid, days[3]),
         _task(None, NOW + timedelta(days=2, hours=3), title="Dentist"),
         _task(None, NOW + timedelta(days=3), title="Gone", status="deleted"),
@@ -94,11 +97,18 @@ def test_paused_series_shows_nothing_past_its_frontier_and_skip_until_excludes()
 
 
 def test_count_becomes_until_from_the_first_real_occurrence() -> None:
-    rec = parse_recurrence("FREQ=WEEKLY;BYDAY=MO,WE", timezone="UTC", now=NOW, count=4,
-                           start=datetime(2026, 12, 1, 10, 0))
+    rec = parse_recurrence(
+        "FREQ=WEEKLY;BYDAY=MO,WE",
+        timezone="UTC",
+        now=NOW,
+        count=4,
+        start=datetime(2026, 12, 1, 10, 0),
+    )
     s = FeedSeries(uuid.uuid4(), "Gym", None, "active", rec, None, NOW)
     occ = rec.preview(4)
     tasks = [_task(s.series_id, occ[0], title="Gym")]
-    got = _expand(build_feed([s], tasks, now=NOW), NOW - timedelta(days=1), NOW + timedelta(days=60))
+    got = _expand(
+        build_feed([s], tasks, now=NOW), NOW - timedelta(days=1), NOW + timedelta(days=60)
+    )
     assert got == [("Gym", at) for at in occ]
     assert "COUNT" not in build_feed([s], tasks, now=NOW).decode()
