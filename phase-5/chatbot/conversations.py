@@ -5,6 +5,7 @@ guessed or reused by another user names a different record."""
 
 import asyncio
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ class ConversationStore(Protocol):
 
 def state_key(user_id: str, conversation_id: str) -> str:
     """Hashed, so neither id needs escaping and neither appears in the table as such."""
-    digest = hashlib.sha256(f"{user_id}\x00{conversation_id}".encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps([user_id, conversation_id]).encode()).hexdigest()
     return f"conversation-{digest}"
 
 
