@@ -190,5 +190,11 @@ def build_feed(
             cal.add_component(event)
     for task in one_offs:
         cal.add_component(_task_event(task, now))
-    cal.add_missing_timezones()
+    # VTIMEZONE transitions from the earliest event on, ten years ahead (the library's
+    # default stops at 2038).
+    starts = [e.decoded("dtstart") for e in cal.walk("VEVENT")]
+    earliest = min((d.date() for d in starts), default=now.date())
+    cal.add_missing_timezones(
+        first_date=min(earliest, now.date()), last_date=now.date() + timedelta(days=3660)
+    )
     return bytes(cal.to_ical())
