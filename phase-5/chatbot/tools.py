@@ -36,7 +36,8 @@ class ToolDeps:
 
 def conversation_of(headers: Any, session_id: str | None) -> str:
     """The chatbot names its conversation with a `Conversation-Id` header; without one the
-    MCP session is the conversation."""
+    MCP session is the conversation, and without a session (protocol 2026-07-28 has none)
+    the user has one default conversation."""
     named = headers.get(CONVERSATION_HEADER) if headers is not None else None
     if named:
         named = str(named).strip()
