@@ -101,9 +101,9 @@ def test_feed_matches_the_api_for_skips_edits_deletes_pauses_and_one_offs(
             "/tasks",
             headers=h,
             json={
-                    "title": "Evening review",
-                    "recurrence": {"rule": "every day at 7 PM", "timezone": "UTC"},
-                },
+                "title": "Evening review",
+                "recurrence": {"rule": "every day at 7 PM", "timezone": "UTC"},
+            },
         ),
         201,
     )
