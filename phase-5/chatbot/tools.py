@@ -3,18 +3,21 @@ records the call in the conversation's history, and answers in words. A tool tha
 `series_id` falls back to the series this conversation touched last, so "skip the next
 one" right after "create ..." needs no id."""
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import httpx
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from chatbot.api_client import ApiRefused, TodoApi
-from chatbot.conversations import ConversationStore, ToolCall
+from chatbot.conversations import ConversationStore, StoreError, ToolCall
 from chatbot.texts import preview_text, series_line, task_line, when
 
+log = logging.getLogger(__name__)
 Priority = Literal["low", "medium", "high"]
 CONVERSATION_HEADER = "conversation-id"
 MAX_CONVERSATION_ID = 128
@@ -59,6 +62,14 @@ def _uuid(value: str, what: str) -> str:
 def register(server: MCPServer, deps: ToolDeps) -> None:
     api, store = deps.api, deps.store
 
+    async def remember(caller: Caller, call: ToolCall) -> None:
+        # The change is made by then: a history that cannot be written must not turn a done
+        # action into an error the model would retry (a second series, a second skip).
+        try:
+            await store.record(caller.user_id, caller.conversation_id, call)
+        except (StoreError, httpx.HTTPError):
+            log.warning("conversation history not saved", exc_info=True)
+
     async def run(
         ctx: Context,
         tool: str,
@@ -69,19 +80,22 @@ def register(server: MCPServer, deps: ToolDeps) -> None:
         try:
             text, refs = await body(caller)
         except ToolError:
-            await store.record(
-                caller.user_id, caller.conversation_id, ToolCall(tool, arguments, ok=False)
-            )
+            await remember(caller, ToolCall(tool, arguments, ok=False))
             raise
-        await store.record(
-            caller.user_id, caller.conversation_id, ToolCall(tool, arguments, ok=True, **refs)
-        )
+        await remember(caller, ToolCall(tool, arguments, ok=True, **refs))
         return text
 
     async def series_or_last(caller: Caller, series_id: str | None) -> str:
         if series_id:
             return _uuid(series_id, "series")
-        for call in reversed(await store.calls(caller.user_id, caller.conversation_id)):
+        try:
+            history = await store.calls(caller.user_id, caller.conversation_id)
+        except (StoreError, httpx.HTTPError) as exc:
+            raise ToolError(
+                "The conversation history is unavailable right now: pass series_id "
+                "(list_series shows the ids)."
+            ) from exc
+        for call in reversed(history):
             if call.ok and call.series_id:
                 return call.series_id
         raise ToolError(
