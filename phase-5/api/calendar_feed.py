@@ -124,6 +124,8 @@ def _series_events(
     if ends:
         rule["UNTIL"] = min(ends)
     main.add("rrule", rule)
+    if series.updated_at is not None:
+        main.add("last-modified", series.updated_at)
     excluded: list[datetime] = []
     overrides: list[Event] = []
     if frontier is not None and frontier >= first:
@@ -133,10 +135,7 @@ def _series_events(
                 excluded.append(at)
             elif task.is_exception:
                 overrides.append(_override(uid, task, at, zone, stamp))
-    if first in excluded:
-        # DTSTART is always an instance (RFC 5545); excluding it is allowed and honoured.
-        pass
-    if excluded:
+    if excluded:  # DTSTART itself may be among them: RFC 5545 allows excluding it.
         main.add("exdate", [_local(at, zone) for at in excluded])
     return [main, *overrides, *out]
 
@@ -151,6 +150,8 @@ def _override(uid: str, task: FeedTask, at: datetime, zone: ZoneInfo, stamp: dat
     start = task.due_at or at
     event = _event(uid, task.title, task.description, _local(start, zone), stamp)
     event.add("recurrence-id", _local(at, zone))
+    if task.updated_at is not None:
+        event.add("last-modified", task.updated_at)
     return event
 
 
