@@ -112,3 +112,21 @@ def test_count_becomes_until_from_the_first_real_occurrence() -> None:
     )
     assert got == [("Gym", at) for at in occ]
     assert "COUNT" not in build_feed([s], tasks, now=NOW).decode()
+
+
+def test_tasks_the_rule_cannot_express_stay_events_of_their_own() -> None:
+    # A task left from a replaced rule (10:30 is not on the 9:00 rule), and an
+    # after-completion series, whose next dates depend on when things get done.
+    s = _series("every day at 9 AM", "UTC")
+    days = s.recurrence.preview(3, after=NOW)
+    old = NOW + timedelta(hours=22, minutes=30)
+    tasks = [
+        _task(s.series_id, days[0]),
+        _task(s.series_id, old, title="Old rule", status="completed"),
+    ]
+    after = parse_recurrence("daily", timezone="UTC", now=NOW, mode="after_completion")
+    a = FeedSeries(uuid.uuid4(), "Stretch", None, "active", after, None, NOW)
+    stretch = NOW + timedelta(hours=5)
+    tasks.append(_task(a.series_id, stretch, title="Stretch"))
+    got = _expand(build_feed([s, a], tasks, now=NOW), NOW, days[2] + timedelta(minutes=1))
+    assert got == sorted([("Old rule", old), ("Stretch", stretch), *(("Standup", d) for d in days)])
