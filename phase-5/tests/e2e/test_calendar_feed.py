@@ -108,7 +108,8 @@ def test_feed_matches_the_api_for_skips_edits_deletes_pauses_and_one_offs(
         201,
     )
     _ok(api.post(f"/series/{paused['series_id']}/pause", headers=h))
-    soon = datetime.now(UTC) + timedelta(days=2)
+    # Whole minutes, as people set them: iCalendar has no fractions of a second.
+    soon = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
     _ok(api.post("/tasks", headers=h, json={"title": "Dentist", "due_at": soon.isoformat()}), 201)
     gone = _ok(
         api.post("/tasks", headers=h, json={"title": "Gone", "due_at": soon.isoformat()}), 201
