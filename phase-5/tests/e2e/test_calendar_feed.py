@@ -9,7 +9,7 @@ import httpx
 import icalendar
 import recurring_ical_events
 
-from tests.support.stack import auth, eventually, new_user
+from tests.support.stack import auth, eventually, log_files, new_user
 
 Occurrence = tuple[str, datetime]
 
@@ -171,5 +171,8 @@ def test_the_url_is_private_rotatable_and_revocable(api: httpx.Client) -> None:
 
     assert api.delete("/me/calendar", headers=h).status_code == 204
     assert _fetch(second).status_code == 404
+    # The URL is a credential: no log line of the stack may carry it.
+    for path in log_files():
+        assert token not in path.read_text(errors="replace"), path.name
     assert api.delete("/me/calendar", headers=h).status_code == 204
     assert _ok(api.get("/me/calendar", headers=h))["active"] is False

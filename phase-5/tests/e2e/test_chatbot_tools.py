@@ -15,7 +15,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from chatbot.conversations import state_key
-from tests.support.stack import API, CHATBOT, auth, eventually, new_user, query, token
+from tests.support.stack import API, CHATBOT, auth, eventually, log_files, new_user, query, token
 
 MCP_URL = f"{CHATBOT.url}/mcp"
 
@@ -275,3 +275,12 @@ def test_the_mcp_server_answers_only_loopback_host_names() -> None:
     )
     assert r.status_code in (400, 421), r.text
     assert eventually(lambda: httpx.get(f"{CHATBOT.url}/healthz", timeout=5).status_code == 200)
+
+
+def test_no_bearer_token_reaches_a_log() -> None:
+    """Runs after the tools above have been called with real tokens (JWTs start "eyJ")."""
+    # The processes that see the tokens: the MCP server, its sidecar, and the API it calls.
+    seen_by = {"chatbot-mcp.log", "chatbot-mcp-daprd.log", "todo-api.log", "todo-api-daprd.log"}
+    logs = {p.name: p.read_text(errors="replace") for p in log_files() if p.name in seen_by}
+    assert set(logs) == seen_by and '"user_id": "user-' in logs["chatbot-mcp.log"]
+    assert [name for name, text in logs.items() if "eyJ" in text] == []
