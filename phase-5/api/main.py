@@ -13,6 +13,7 @@ from api.deps import Runtime, reject_unknown_query
 from api.health import router as health_router
 from api.outbox_relay import OutboxRelay
 from api.request_guard import RequestGuard
+from api.routes.calendar import router as calendar_router
 from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
@@ -79,7 +80,9 @@ def create_app() -> FastAPI:
         max_age=600,
     )
     app.include_router(health_router)
-    for router in (tasks_router, series_router, recurrence_router, notifications_router):
+    for router in (
+        tasks_router, series_router, recurrence_router, notifications_router, calendar_router
+    ):
         app.include_router(router)
     install_error_responses(app)
     return app

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     # Push: how long the push service keeps an undelivered message (RFC 8030 TTL).
     push_ttl_seconds: int = Field(default=86_400, ge=0, le=2_419_200)
 
+    # Chatbot tools (MCP server): the public API it calls with the user's token, and the
+    # Dapr state store (scoped to this app) that keeps each conversation's tool calls.
+    todo_api_url: str = "http://127.0.0.1:8000"
+    conversation_store: str = "conversationstore"
+    conversation_ttl_seconds: int = Field(default=30 * 86_400, ge=60, le=365 * 86_400)
+    # Host names the MCP endpoint answers to (DNS-rebinding guard of the MCP SDK).
+    mcp_allowed_hosts: list[str] = ["127.0.0.1:*", "localhost:*"]
+
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> "Settings":
         if self.notify_lease_seconds < 2 * self.notify_send_timeout_seconds:

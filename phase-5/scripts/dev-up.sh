@@ -18,7 +18,7 @@ case "${1:-}" in
   --status) print_status; bash "$P5_ROOT/cluster/status.sh"; exit 0 ;;
   --no-reload) RELOAD=0 ;;
   --restart)
-    [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service)"
+    [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service, chatbot-mcp)"
     grep -q "^$2 " <<<"$(printf '%s\n' "${APPS[@]}")" || die "unknown app $2"
     stop_proc "$2"; RELOAD=0 ;;
   "") ;;

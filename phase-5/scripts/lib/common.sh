@@ -47,6 +47,7 @@ APPS=(
   "todo-api               8000 3500 50001 50011 59100 api.main:app"
   "recurring-task-service 8001 3501 50002 50012 59101 engine.service:app"
   "notification-service   8002 3502 50003 50013 59102 notifications.service:app"
+  "chatbot-mcp            8003 3503 50004 50014 59103 chatbot.service:app"
 )
 
 # PostgreSQL refuses to run as root; as root it runs as the `postgres` user, whose data

@@ -57,6 +57,8 @@ def test_status_reports_every_process_up(stack: str) -> None:
         "todo-api-daprd",
         "recurring-task-service",
         "notification-service-daprd",
+        "chatbot-mcp",
+        "chatbot-mcp-daprd",
     ):
         line = next(line for line in out.splitlines() if line.split()[0] == name)
         assert " up " in line, line

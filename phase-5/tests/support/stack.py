@@ -39,6 +39,7 @@ class App:
 API = App("todo-api", 8000, 3500, 50001)
 ENGINE = App("recurring-task-service", 8001, 3501, 50002)
 NOTIFIER = App("notification-service", 8002, 3502, 50003)
+CHATBOT = App("chatbot-mcp", 8003, 3503, 50004)
 KAFKA = "127.0.0.1:9092"
 API_METRICS = "http://127.0.0.1:9464/metrics"  # Settings.metrics_port, not the public port
 
