@@ -19,9 +19,9 @@ one that occurs twice (fall back) is the first (daylight) one. Two wall times th
 on one instant count as one occurrence. UNTIL in UTC (``...Z``) is compared as an
 instant; UNTIL without Z is local wall time; an UNTIL date includes that whole local day.
 
-DTSTART. ``start`` is DTSTART: whole minutes of local wall time; without one, a phrase
-that names no time of day starts today at 09:00 local (DEFAULT_TIME_OF_DAY), anything
-else at ``now``. It is the first
+DTSTART. ``start`` is DTSTART: whole minutes of local wall time; without one, a fixed
+phrase that names no time of day starts at the next 09:00 local (DEFAULT_TIME_OF_DAY,
+today or tomorrow), anything else at ``now``. It is the first
 occurrence when it matches the rule. Parts the rule leaves out come from it, as RFC 5545
 says: the time of day (unless BYHOUR/BYMINUTE), the weekday of a WEEKLY rule, the day of
 a MONTHLY rule, the month and day of a YEARLY one. A MONTHLY rule started on the 31st

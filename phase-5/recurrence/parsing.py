@@ -8,6 +8,7 @@ the series must still have an upcoming occurrence no further than HORIZON_YEARS 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from recurrence.errors import Field, RecurrenceError
 from recurrence.expansion import Stop, plus_years
@@ -19,7 +20,8 @@ from recurrence.rules import Until, looks_like_rrule, parse_rule
 from recurrence.zones import load_zone, local_to_utc, require_aware, utc_to_local
 
 DEFAULT_TIME_OF_DAY = time(9, 0)
-"""The local time of a phrase that names none ("every Monday") when no start is given."""
+"""The local time of a fixed-schedule phrase that names none ("every Monday") when no start
+is given."""
 _EXAMPLES = 'a phrase such as "every Monday at 9am" or an RRULE such as FREQ=WEEKLY;BYDAY=MO'
 
 
@@ -61,10 +63,13 @@ def parse_recurrence(
         compiled = parse_phrase(text)
         parsed = parse_rule(compiled.rrule)
         phrase, phrase_mode = text, compiled.mode
-    if start is None and phrase is not None and not parsed.byhour:
-        # A phrase without a time of day ("every Monday") means a stated time, not the
-        # minute the series happened to be created.
-        start = datetime.combine(utc_to_local(now, zone).date(), DEFAULT_TIME_OF_DAY)
+    if (
+        start is None
+        and phrase is not None
+        and not parsed.byhour
+        and _merge_mode(mode, phrase_mode) is Mode.FIXED
+    ):
+        start = _default_start(now, zone)
     local_start = _local_start(start, now, timezone)
     final_count = _merge_count(parsed.count, count)
     final_end = _merge_end(parsed.until, ends_at, timezone)
@@ -84,6 +89,18 @@ def parse_recurrence(
     )
     _check_occurrences(recurrence, now, allow_ended)
     return recurrence
+
+
+def _default_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """A phrase without a time of day ("every Monday") means a stated time, not the minute
+    the series happened to be created: the first DEFAULT_TIME_OF_DAY (local) from now on.
+    Never earlier than now, so a COUNT counts only occurrences still to come. (After
+    completion keeps the creation minute: its first instance is due at once.)"""
+    local_now = utc_to_local(now, zone)
+    start = datetime.combine(local_now.date(), DEFAULT_TIME_OF_DAY)
+    return (
+        start if start >= local_now.replace(second=0, microsecond=0) else start + timedelta(days=1)
+    )
 
 
 def _local_start(start: datetime | None, now: datetime, timezone: str) -> datetime:
