@@ -85,7 +85,7 @@ def test_a_recurring_task_reminds_by_email_and_brings_its_next_instance_on_compl
     first = _create(api, _daily(title, due_at=due.isoformat(), reminders=["0m"]))
     series_id = first["series_id"]
     assert series_id and first["is_recurring"] is True
-    assert datetime.fromisoformat(first["due_date"]) == due
+    assert datetime.fromisoformat(first["due_at"]) == due
 
     mails = eventually(lambda: mailbox.messages(email), timeout=REMINDER_S, interval=2)
     assert len(mails) == 1, mails
@@ -96,7 +96,7 @@ def test_a_recurring_task_reminds_by_email_and_brings_its_next_instance_on_compl
 
     _complete(api, first["task_id"])
     nxt = _next_pending(api, series_id, after=first["task_id"])
-    assert datetime.fromisoformat(nxt["due_date"]) - due == timedelta(days=1)
+    assert datetime.fromisoformat(nxt["due_at"]) - due == timedelta(days=1)
     assert (nxt["title"], nxt["series_id"]) == (title, series_id)
     history = _instances(api, series_id, "completed")
     assert [t["task_id"] for t in history] == [first["task_id"]]
@@ -132,7 +132,7 @@ def test_a_new_rule_replaces_the_upcoming_occurrences(api: httpx.Client) -> None
     )
     assert r.status_code == 200, r.text
     replaced = r.json()
-    due = datetime.fromisoformat(replaced["due_date"])
+    due = datetime.fromisoformat(replaced["due_at"])
     assert (due.strftime("%a"), due.hour, due.minute) == ("Mon", 9, 0)
     assert api.get(f"/tasks/{first['task_id']}").status_code == 404
     pending = _instances(api, series_id, "pending")
