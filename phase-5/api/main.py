@@ -13,6 +13,7 @@ from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
 from api.routes.tasks import router as tasks_router
+from infra import tracing
 from infra.bootstrap import service_base
 from infra.settings import get_settings
 from storage.db import make_sessions, migrate
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    tracing.instrument_app(app)
     app.middleware("http")(metrics.middleware)
     app.include_router(health_router)
     for router in (tasks_router, series_router, recurrence_router, notifications_router):

@@ -12,8 +12,9 @@ from typing import Any
 
 from dapr.ext.fastapi import DaprApp
 from dapr.ext.workflow.aio import DaprWorkflowClient
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from activities import resources as activity_resources
@@ -22,6 +23,7 @@ from engine import reminder_jobs
 from engine.reactions import CONSUMER_TASK_EVENTS, Engine, ensure_workflow, has_effect, react
 from engine.runtime import build_runtime
 from infra import logging as jlog
+from infra import tracing
 from infra.bootstrap import service_base
 from infra.settings import get_settings
 from storage.db import make_sessions, transaction
@@ -73,12 +75,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="recurring-task-service", lifespan=lifespan)
+tracing.instrument_app(app)
 dapr_app = DaprApp(app)
 
 
 @app.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@app.get("/metrics")
+async def prometheus() -> Response:
+    """Workflow rounds and their duration (activities/metrics.py)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, ReminderDue, Topic
 from infra import logging as jlog
+from infra import tracing
 from infra.bootstrap import service_base
 from infra.settings import get_settings
 from infra.sidecar import Sidecar
@@ -74,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="notification-service", lifespan=lifespan)
+tracing.instrument_app(app)
 dapr_app = DaprApp(app)
 
 
