@@ -10,6 +10,7 @@ from opentelemetry.trace import SpanKind
 
 from contracts.events import ReminderDue, Topic, cloud_event
 from contracts.status import ReminderStatus, TaskStatus
+from engine import metrics
 from engine.reactions import Engine
 from infra import tracing
 from storage.db import transaction
@@ -60,5 +61,7 @@ async def fire(engine: Engine, job_name: str) -> JobOutcome:
             # Publish inside the transaction: if it fails, nothing is marked and the job's
             # failure policy (3 retries, 5 s) delivers it again.
             await engine.sidecar.publish(str(Topic.ALERTS), event, row.user_id)
-        await mark_fired(session, row.reminder_id, datetime.now(UTC))
+        fired = datetime.now(UTC)
+        await mark_fired(session, row.reminder_id, fired)
+    metrics.REMINDER_LATENESS.observe(max(0.0, (fired - row.scheduled_time).total_seconds()))
     return JobOutcome.PUBLISHED

@@ -166,7 +166,7 @@ start_zipkin() {
 }
 
 # Prometheus scrapes every app, sidecar, placement and scheduler each 15 s, with the alert
-# rules of the chart (observability/): its own config and data under STATE, on 127.0.0.1.
+# rules of the chart (charts/phase5/files/alerts.yaml): its own config and data under STATE, on 127.0.0.1.
 start_prometheus() {
   is_running prometheus && return 0
   require_free_port prometheus "$PROMETHEUS_PORT"
@@ -190,7 +190,7 @@ prometheus_config() {
   evaluation_interval: 15s
   external_labels: {stack: local}
 rule_files:
-  - $P5_ROOT/observability/alerts.yml
+  - $P5_ROOT/charts/phase5/files/alerts.yaml
 scrape_configs:
   - job_name: apps
     static_configs:

@@ -50,18 +50,13 @@ def test_one_completion_is_one_trace_across_every_service(
     email = f"{user}@example.test"
     r = api.put("/me/notifications", json={"email": email}, headers=auth(user))
     assert r.status_code == 200, r.text
-    # Two slots a minute apart, a long lead time: completing the first creates the second at
-    # once, and its reminder (2 min before it) is due about a minute from now.
-    now = datetime.now(UTC)
-    m1 = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)
-    m2 = m1 + timedelta(minutes=1)
-    rule = f"FREQ=DAILY;BYHOUR={m1.hour},{m2.hour};BYMINUTE={m1.minute},{m2.minute}"
+    # Daily at T, two minutes from now: today's instance exists at once (its reminder a
+    # day before T is past, so none). Completing it creates tomorrow's, whose reminder a
+    # day before is due at T today: the completion's trace reaches notification-service.
+    at = (datetime.now(UTC) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    rule = f"FREQ=DAILY;BYHOUR={at.hour};BYMINUTE={at.minute}"
     title = f"Traced standup {user}"
-    body = {
-        "title": title,
-        "recurrence": {"rule": rule, "timezone": "UTC", "lead_time_minutes": 600},
-        "reminders": ["2m"],
-    }
+    body = {"title": title, "recurrence": {"rule": rule, "timezone": "UTC"}, "reminders": ["1d"]}
     first = api.post("/tasks", json=body, headers=auth(user))
     assert first.status_code == 201, first.text
 
@@ -74,7 +69,11 @@ def test_one_completion_is_one_trace_across_every_service(
     assert done.status_code == 200, done.text
 
     eventually(lambda: smtp.mail(lambda m: title in str(m.message["Subject"])), timeout=180)
-    spans = eventually(lambda: _complete_trace(trace_id), timeout=60, interval=1)
+    try:
+        spans = eventually(lambda: _complete_trace(trace_id), timeout=60, interval=1)
+    except AssertionError:
+        seen = sorted({(s["localEndpoint"]["serviceName"], s["name"]) for s in _trace(trace_id)})
+        raise AssertionError(f"trace {trace_id} incomplete: {seen}") from None
     assert {s["traceId"] for s in spans} == {trace_id}
     services = _services(spans)
     print(f"trace {trace_id}: {len(spans)} spans from {sorted(services)}")
