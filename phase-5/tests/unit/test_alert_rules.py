@@ -53,10 +53,7 @@ def test_every_alert_fires_and_clears_in_its_unit_tests() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     tested = yaml.safe_load(TESTS.read_text())["tests"]
     fired = {
-        case["alertname"]
-        for t in tested
-        for case in t["alert_rule_test"]
-        if case.get("exp_alerts")
+        case["alertname"] for t in tested for case in t["alert_rule_test"] if case.get("exp_alerts")
     }
     cleared = {
         case["alertname"]
