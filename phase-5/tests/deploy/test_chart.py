@@ -195,7 +195,7 @@ def test_dapr_annotations(ours: Rendered, env: str) -> None:
         else:
             assert ann["dapr.io/scheduler-host-address"] == "", app
     assert not _uses_jobs_or_workflows("api.main")
-    assert _uses_jobs_or_workflows("workflows.service")
+    assert _uses_jobs_or_workflows("engine.service")
 
 
 def _routes(module: str) -> set[str]:
@@ -253,7 +253,7 @@ def test_images_follow_the_local_contract(ours: Rendered) -> None:
     }
     assert commands == {
         "todo-api": ["uvicorn", "api.main:app"],
-        "recurring-task-service": ["uvicorn", "workflows.service:app"],
+        "recurring-task-service": ["uvicorn", "engine.service:app"],
         "notification-service": ["uvicorn", "notifications.service:app"],
     }
 
