@@ -244,7 +244,7 @@ start_app() {
       --metrics-port "$metrics" --metrics-listen-address 127.0.0.1 \
       --placement-host-address "127.0.0.1:$PLACEMENT_PORT" \
       --scheduler-host-address "127.0.0.1:$SCHEDULER_PORT" \
-      --resources-path "$P5_ROOT/components" --config "$P5_ROOT/components/configuration.yaml" \
+      --resources-path "$P5_ROOT/components" --config "${DAPR_CONFIG:-$P5_ROOT/components/configuration.yaml}" \
       --log-as-json --log-level info
   fi
   if ! is_running "$app"; then
