@@ -28,7 +28,9 @@ def _load(api: httpx.Client, smtp: SmtpSink) -> None:
     r = api.put("/me/notifications", json={"email": f"{user}@example.test"}, headers=auth(user))
     assert r.status_code == 200, r.text
     series = api.post(
-        "/tasks", json={"title": "Load", "recurrence": {"rule": "daily"}}, headers=auth(user)
+        "/tasks",
+        json={"title": "Load", "recurrence": {"rule": "daily", "timezone": "UTC"}},
+        headers=auth(user),
     )
     assert series.status_code == 201, series.text
     done = api.post(f"/tasks/{series.json()['task_id']}/complete", headers=auth(user))

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.support.smtp import SmtpSink
-from tests.support.stack import auth, eventually, new_user
+from tests.support.stack import auth, eventually, new_user, query
 
 ZIPKIN = "http://127.0.0.1:9411"
 
@@ -72,8 +72,18 @@ def test_one_completion_is_one_trace_across_every_service(
     try:
         spans = eventually(lambda: _complete_trace(trace_id), timeout=60, interval=1)
     except AssertionError:
-        seen = sorted({(s["localEndpoint"]["serviceName"], s["name"]) for s in _trace(trace_id)})
-        raise AssertionError(f"trace {trace_id} incomplete: {seen}") from None
+        seen = sorted(
+            (s.get("timestamp", 0), s["localEndpoint"]["serviceName"], s["name"])
+            for s in _trace(trace_id)
+        )
+        rows = query(
+            "SELECT t.due_date, r.scheduled_time, r.status, r.fired_at, r.traceparent, "
+            "o.traceparent FROM tasks t LEFT JOIN reminders r ON r.task_id = t.task_id "
+            "LEFT JOIN outbox o ON o.payload->'data'->'task'->>'task_id' = t.task_id::text "
+            "AND o.event_type = 'v1.task.created' WHERE t.user_id = %s",
+            user,
+        )
+        raise AssertionError(f"trace {trace_id} incomplete: {seen}; rows {rows}") from None
     assert {s["traceId"] for s in spans} == {trace_id}
     services = _services(spans)
     print(f"trace {trace_id}: {len(spans)} spans from {sorted(services)}")
