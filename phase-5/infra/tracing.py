@@ -151,13 +151,23 @@ def instrument_app(app: Any) -> None:
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")
 
 
-def instrument_engine(engine: Any) -> None:
-    """A span per SQL statement (SQLAlchemy over asyncpg)."""
-    if not _state.get("configured"):
+def instrument_engine(engine: Any, tracer_provider: TracerProvider | None = None) -> None:
+    """A span per SQL statement (SQLAlchemy over asyncpg), for every engine a process
+    builds (the activities build one per event loop). The instrumentor's own entry point
+    instruments once per process and refuses SQLAlchemy 2.1 by its declared range, so its
+    engine listener (`EngineTracer`) is attached directly: it works with 2.1 (tested in
+    tests/unit/test_tracing.py)."""
+    if not _state.get("configured") and tracer_provider is None:
         return
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
 
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, enable_commenter=False)
+    if "db_connections" not in _state:
+        _state["db_connections"] = get_meter("phase5.sqlalchemy").create_up_down_counter(
+            "db.client.connections.usage", unit="connections"
+        )
+    tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy", None, tracer_provider)
+    EngineTracer(tracer, engine.sync_engine, _state["db_connections"])  # type: ignore[no-untyped-call]
 
 
 def current_traceparent() -> str | None:

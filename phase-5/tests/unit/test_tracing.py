@@ -4,9 +4,10 @@ with the real OpenTelemetry SDK and an in-memory exporter (no network)."""
 from opentelemetry.propagate import extract
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
+from sqlalchemy import create_engine, text
 
 from contracts.events import TaskData, TaskDeleted, cloud_event
-from infra.tracing import provider
+from infra.tracing import instrument_engine, provider
 
 TP_SAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 TP_UNSAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
@@ -74,3 +75,27 @@ def test_the_cloud_event_carries_the_trace_context_dapr_keeps() -> None:
 def test_no_trace_context_no_trace_fields() -> None:
     event = cloud_event(_event(), source="test")
     assert "traceparent" not in event and "traceid" not in event
+
+
+class _AsyncLike:
+    def __init__(self) -> None:
+        self.sync_engine = create_engine("sqlite://")
+
+
+def test_every_engine_gets_a_span_per_statement_under_the_current_span() -> None:
+    """Two engines in one process (the activities build one per loop): both traced."""
+    exporter = InMemorySpanExporter()
+    tp = provider("test", 1.0, exporter)
+    engines = [_AsyncLike(), _AsyncLike()]
+    for e in engines:
+        instrument_engine(e, tracer_provider=tp)
+    with tp.get_tracer("t").start_as_current_span("round") as parent:
+        for e in engines:
+            with e.sync_engine.connect() as conn:
+                conn.execute(text("select 1"))
+    tp.force_flush()
+    statements = [s for s in exporter.get_finished_spans() if s.name != "round"]
+    assert len(statements) == 2
+    assert all(s.parent is not None for s in statements)
+    assert {s.parent.span_id for s in statements if s.parent} == {parent.get_span_context().span_id}
+    tp.shutdown()
