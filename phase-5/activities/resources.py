@@ -9,6 +9,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from infra import tracing
 from infra.settings import Settings
 from storage.db import make_engine, make_sessions
 
@@ -43,6 +44,7 @@ def resources() -> Resources:
     found = _by_loop.get(loop_id)
     if found is None:
         engine = make_engine(_config.database_url, _config.settings.db_pool_size, pre_ping=False)
+        tracing.instrument_engine(engine)
         found = Resources(
             engine,
             make_sessions(engine),

@@ -11,16 +11,18 @@ from typing import Any
 
 from dapr.ext.workflow import WorkflowActivityContext
 
+from activities import metrics
 from activities.resources import resources, settings
 from contracts.events import SeriesUpdated
 from contracts.status import SeriesStatus
+from infra import tracing
 from recurrence.planning import plan_round
 from storage.db import transaction
 from storage.event_payloads import series_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
 from storage.series_queries import lock_series, series_view
-from workflows.contracts import RoundInput, RoundResult
+from workflows.contracts import ADVANCE_SERIES, RoundInput, RoundResult
 
 log = logging.getLogger(__name__)
 SOURCE = "recurring-task-service"
@@ -37,6 +39,16 @@ def jitter(series_id: str, spread_s: float) -> timedelta:
 
 async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> dict[str, Any]:
     inp = RoundInput.model_validate(raw)
+    # In the trace of what woke the series: the instance it creates, its event and its
+    # reminder rows carry this span's context onwards.
+    with (
+        tracing.span_from(ADVANCE_SERIES, inp.traceparent, series_id=inp.series_id),
+        metrics.round_timer(),
+    ):
+        return await _advance(inp)
+
+
+async def _advance(inp: RoundInput) -> dict[str, Any]:
     res = resources()
     # A round creates at most one instance but for rare catch-ups: its token is taken
     # before the transaction, so a round waiting on the limit holds no connection.

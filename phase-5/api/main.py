@@ -18,6 +18,7 @@ from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
 from api.routes.tasks import router as tasks_router
+from infra import tracing
 from infra.bootstrap import service_base
 from infra.settings import get_settings
 from storage.db import make_sessions, migrate
@@ -68,6 +69,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     docs.install(app)
+    tracing.instrument_app(app)
     app.middleware("http")(metrics.middleware)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     # Outermost, so refusals (413, 415) carry CORS headers and a browser can read them.

@@ -16,11 +16,13 @@ import logging
 from typing import Any
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from api import metrics
+from infra import tracing
 from infra.sidecar import Sidecar, SidecarError
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ _RELAY_LOCK = 5_400_002
 _ONE_RELAY = text("SELECT pg_try_advisory_xact_lock(:k)")
 _CLAIM = text(
     """
-    SELECT event_id, topic, partition_key, payload, created_at FROM outbox
+    SELECT event_id, topic, partition_key, payload, created_at, traceparent FROM outbox
     WHERE sent_at IS NULL ORDER BY created_at, event_id
     LIMIT :limit FOR UPDATE SKIP LOCKED
     """
@@ -126,7 +128,11 @@ class OutboxRelay:
             failure: SidecarError | None = None
             for row in rows:
                 try:
-                    await self.sidecar.publish(row.topic, row.payload, row.partition_key)
+                    # A child of the span that wrote the row: the publish joins its trace.
+                    with tracing.span_from(
+                        f"publish {row.topic}", row.traceparent, SpanKind.PRODUCER
+                    ):
+                        await self.sidecar.publish(row.topic, row.payload, row.partition_key)
                 except SidecarError as exc:
                     failure = exc
                     await conn.execute(_MARK_FAILED, {"id": row.event_id, "err": str(exc)[:500]})

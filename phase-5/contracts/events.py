@@ -212,9 +212,15 @@ def cloud_event(
     source: str,
     event_id: uuid.UUID | str | None = None,
     time: datetime | None = None,
+    traceparent: str | None = None,
 ) -> dict[str, Any]:
-    """The one CloudEvents 1.0 envelope every producer sends (structured JSON mode)."""
-    return {
+    """The one CloudEvents 1.0 envelope every producer sends (structured JSON mode).
+
+    `traceparent` is the W3C trace context of the action that caused the event (the
+    CloudEvents distributed-tracing extension). Dapr keeps an envelope's own `traceid`/
+    `traceparent` when it publishes, and the subscriber's sidecar continues that trace,
+    so an event published later by the outbox relay stays in its request's trace."""
+    event: dict[str, Any] = {
         "specversion": "1.0",
         "id": str(event_id or uuid.uuid4()),
         "type": str(data.TYPE),
@@ -223,6 +229,10 @@ def cloud_event(
         "datacontenttype": "application/json",
         "data": data.model_dump(mode="json"),
     }
+    if traceparent:
+        event["traceparent"] = traceparent
+        event["traceid"] = traceparent  # the field Dapr's envelope reads first
+    return event
 
 
 class IncomingEvent(BaseModel):

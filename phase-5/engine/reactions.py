@@ -26,6 +26,7 @@ from contracts.status import ReminderStatus
 from infra.sidecar import Sidecar
 from storage.reminders import open_reminders
 from storage.series_queries import series_is_live
+from storage.trace_context import current_traceparent
 from workflows.contracts import SERIES_WORKFLOW, WAKE_EVENT, SeriesState, instance_id
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,11 @@ async def ensure_workflow(engine: Engine, series_id: str) -> bool:
         return False
     try:
         await engine.workflows.schedule_new_workflow(
-            SERIES_WORKFLOW, input=SeriesState(series_id=series_id).model_dump(), instance_id=wid
+            SERIES_WORKFLOW,
+            input=SeriesState(series_id=series_id, traceparent=current_traceparent()).model_dump(
+                exclude_none=True
+            ),
+            instance_id=wid,
         )
     except Exception as exc:  # a concurrent start won the race: that is the goal anyway
         if "already exists" not in str(exc).lower():
@@ -78,7 +83,9 @@ async def wake(engine: Engine, series_id: str, reason: str) -> None:
         if live:
             await ensure_workflow(engine, series_id)
         return
-    await engine.workflows.raise_workflow_event(wid, WAKE_EVENT, data={"reason": reason})
+    # The trace context rides in the event's data: the round it causes joins this trace.
+    data = {"reason": reason, "traceparent": current_traceparent()}
+    await engine.workflows.raise_workflow_event(wid, WAKE_EVENT, data=data)
 
 
 async def schedule_task_reminders(engine: Engine, task_id: str) -> int:

@@ -6,9 +6,13 @@ import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from opentelemetry.trace import SpanKind
+
 from contracts.events import ReminderDue, Topic, cloud_event
 from contracts.status import ReminderStatus, TaskStatus
+from engine import metrics
 from engine.reactions import Engine
+from infra import tracing
 from storage.db import transaction
 from storage.reminders import cancel_reminder, lock_reminder_of_job, mark_fired
 
@@ -44,9 +48,20 @@ async def fire(engine: Engine, job_name: str) -> JobOutcome:
             offset=row.offset,
             timezone=row.timezone,
         )
-        event = cloud_event(due, source="recurring-task-service", event_id=row.reminder_id)
-        # Publish inside the transaction: if it fails, nothing is marked and the job's
-        # failure policy (3 retries, 5 s) delivers it again.
-        await engine.sidecar.publish(str(Topic.ALERTS), event, row.user_id)
-        await mark_fired(session, row.reminder_id, datetime.now(UTC))
+        # The job fires outside any request: continue the trace that wrote the reminder.
+        with tracing.span_from(
+            "publish reminder.due", row.traceparent, SpanKind.PRODUCER, job=job_name
+        ):
+            event = cloud_event(
+                due,
+                source="recurring-task-service",
+                event_id=row.reminder_id,
+                traceparent=tracing.current_traceparent(),
+            )
+            # Publish inside the transaction: if it fails, nothing is marked and the job's
+            # failure policy (3 retries, 5 s) delivers it again.
+            await engine.sidecar.publish(str(Topic.ALERTS), event, row.user_id)
+        fired = datetime.now(UTC)
+        await mark_fired(session, row.reminder_id, fired)
+    metrics.REMINDER_LATENESS.observe(max(0.0, (fired - row.scheduled_time).total_seconds()))
     return JobOutcome.PUBLISHED

@@ -12,21 +12,24 @@ from typing import Any
 
 from dapr.ext.fastapi import DaprApp
 from dapr.ext.workflow.aio import DaprWorkflowClient
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from activities import resources as activity_resources
 from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, Topic
+from engine import metrics as engine_metrics
 from engine import reminder_jobs
 from engine.reactions import CONSUMER_TASK_EVENTS, Engine, ensure_workflow, has_effect, react
 from engine.runtime import build_runtime
+from infra import consumer_metrics, tracing
 from infra import logging as jlog
 from infra.bootstrap import service_base
 from infra.settings import get_settings
 from storage.db import make_sessions, transaction
 from storage.processed import claim, seen
-from storage.series_queries import live_series_ids
+from storage.series_queries import count_live_series, live_series_ids
 
 log = logging.getLogger("recurring-task-service")
 
@@ -73,12 +76,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="recurring-task-service", lifespan=lifespan)
+tracing.instrument_app(app)
 dapr_app = DaprApp(app)
 
 
 @app.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@app.get("/metrics")
+async def prometheus(request: Request) -> Response:
+    """Workflow rounds and their duration (activities/metrics.py), events consumed, reminder
+    jobs, and the live series (counted at scrape time: one indexed count)."""
+    engine: Engine = request.app.state.engine
+    async with engine.sessions() as session:
+        engine_metrics.LIVE_SERIES.set(await count_live_series(session))
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
@@ -117,7 +131,9 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
     dead_letter_topic=str(DEAD_LETTER[Topic.TASK_OPERATIONS]),
 )
 async def on_task_operation(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    return await _consume(request, event)
+    response = await _consume(request, event)
+    consumer_metrics.observe(event, response.status_code)
+    return response
 
 
 @dapr_app.subscribe(
@@ -127,7 +143,9 @@ async def on_task_operation(request: Request, event: dict[str, Any] = Body(...))
     dead_letter_topic=str(DEAD_LETTER[Topic.TASK_MODIFICATIONS]),
 )
 async def on_task_modification(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    return await _consume(request, event)
+    response = await _consume(request, event)
+    consumer_metrics.observe(event, response.status_code)
+    return response
 
 
 @app.post("/job/{name}")
@@ -141,5 +159,6 @@ async def on_job(name: str, request: Request) -> dict[str, str]:
         log.warning("job of an unknown kind ignored", extra={"fields": {"job": name}})
         return {"status": "ignored"}
     outcome = await reminder_jobs.fire(engine, name)
+    engine_metrics.REMINDER_JOBS.labels(outcome.value).inc()
     log.info("reminder job", extra={"fields": {"job": name, "outcome": outcome}})
     return {"status": outcome}

@@ -8,7 +8,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-CONTEXT_FIELDS = ("trace_id", "user_id", "series_id", "event_id", "task_id")
+from opentelemetry import trace
+
+CONTEXT_FIELDS = ("trace_id", "span_id", "user_id", "series_id", "event_id", "task_id")
 _context: ContextVar[dict[str, str]] = ContextVar("log_context", default={})  # noqa: B039
 
 
@@ -32,6 +34,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update(_context.get())
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # a log line leads to its trace (Zipkin: /zipkin/traces/<trace_id>)
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     database_url_secret: str = "database-url"
     auth_secret_name: str = "better-auth-secret"
 
+    # Traces (infra/tracing.py): the share of root traces kept (children follow their
+    # parent; spans in error are kept whatever the ratio) and where they go.
+    tracing_enabled: bool = True
+    tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    zipkin_endpoint: str = "http://127.0.0.1:9411/api/v2/spans"
+
     db_pool_size: int = Field(default=10, ge=1, le=100)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     public_base_url: str = "http://127.0.0.1:8000"

@@ -48,6 +48,7 @@ class Claim:
     # Set when this claim takes over an expired lease: the worker that held it stopped
     # (crash, kill, partition) or overran; whatever it was sending goes out again.
     taken_over_from: str | None = None
+    traceparent: str | None = None
 
 
 _CLAIM = text(
@@ -65,7 +66,7 @@ _CLAIM = text(
         next_attempt_at = now() + make_interval(secs => :lease), updated_at = now()
     FROM due WHERE d.reminder_id = due.reminder_id AND d.channel = due.channel
     RETURNING d.reminder_id, d.channel, d.user_id, d.task_id, d.attempts, d.scheduled_time,
-              d.reminder, d.delivered_to, d.last_error, due.was, due.owner
+              d.reminder, d.delivered_to, d.last_error, d.traceparent, due.was, due.owner
     """
 )
 
@@ -132,6 +133,7 @@ async def claim_due(
             delivered_to=list(r.delivered_to or []),
             last_error=r.last_error,
             taken_over_from=r.owner if r.was == Status.SENDING else None,
+            traceparent=r.traceparent,
         )
         for r in rows
     ]

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.events import ReminderDue
 from contracts.status import ReminderStatus, TaskStatus
 from notifications.deliveries import Channel, Status, settle_reminder
+from storage.trace_context import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,16 @@ _UPSERT = text(
     """
     INSERT INTO notification_deliveries
         (reminder_id, channel, user_id, task_id, status, attempts, scheduled_time,
-         next_attempt_at, reminder)
+         next_attempt_at, reminder, traceparent)
     VALUES (:rid, :ch, :u, :tid, CAST(:status AS varchar), 0, :sched,
-            CASE WHEN CAST(:status AS varchar) = 'pending' THEN now() END, CAST(:reminder AS jsonb))
+            CASE WHEN CAST(:status AS varchar) = 'pending' THEN now() END, CAST(:reminder AS jsonb),
+            :tp)
     ON CONFLICT (reminder_id, channel) DO UPDATE
         SET status = 'pending', attempts = 0, next_attempt_at = now(),
             scheduled_time = EXCLUDED.scheduled_time, reminder = EXCLUDED.reminder,
             last_error = NULL, delivered_to = '[]'::jsonb, claimed_by = NULL,
-            claimed_at = NULL, sent_at = NULL, dead_lettered_at = NULL, updated_at = now()
+            claimed_at = NULL, sent_at = NULL, dead_lettered_at = NULL, updated_at = now(),
+            traceparent = EXCLUDED.traceparent
         WHERE notification_deliveries.status = 'cancelled' AND EXCLUDED.status = 'pending'
     RETURNING channel
     """
@@ -117,6 +120,8 @@ async def accept(session: AsyncSession, due: ReminderDue) -> IntakeResult:
                 "status": status.value,
                 "sched": due.scheduled_time,
                 "reminder": json.dumps(data),
+                # The worker sends later: its attempt joins the reminder's trace.
+                "tp": current_traceparent(),
             },
         )
         if result.first() is not None:

@@ -33,3 +33,8 @@ TAKEOVERS = Counter(
     "Deliveries taken over after their worker's lease expired (each may resend)",
     ["channel"],
 )
+
+# Zero series from the start, so "nothing dead-lettered" is a 0 on the dashboard and in
+# increase(), not a missing series (the channels of notifications.deliveries.Channel).
+for _channel in ("email", "push"):
+    DEAD_LETTERS.labels(_channel)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, ReminderDue, Topic
+from infra import consumer_metrics, tracing
 from infra import logging as jlog
 from infra.bootstrap import service_base
 from infra.settings import get_settings
@@ -74,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="notification-service", lifespan=lifespan)
+tracing.instrument_app(app)
 dapr_app = DaprApp(app)
 
 
@@ -99,6 +101,12 @@ def _retry(reason: str) -> JSONResponse:
     dead_letter_topic=str(DEAD_LETTER[Topic.ALERTS]),
 )
 async def on_alert(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+    response = await _on_alert(request, event)
+    consumer_metrics.observe(event, response.status_code)
+    return response
+
+
+async def _on_alert(request: Request, event: dict[str, Any]) -> JSONResponse:
     try:
         parsed = IncomingEvent.model_validate(event)
     except ValidationError:

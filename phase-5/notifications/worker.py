@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,6 +49,7 @@ from tenacity import (
 from contracts.channels import normalize_email
 from contracts.events import ReminderDeliveryFailed, ReminderDue, Topic, cloud_event
 from infra import logging as jlog
+from infra import tracing
 from infra.settings import Settings
 from infra.sidecar import Sidecar, SidecarError
 from notifications import deliveries as store
@@ -187,7 +189,13 @@ class DeliveryWorker:
             event_id=str(claim.reminder_id), user_id=claim.user_id, task_id=str(claim.task_id)
         )
         try:
-            await self._attempt_claimed(claim)
+            with tracing.span_from(
+                f"deliver {claim.channel.value}",
+                claim.traceparent,
+                SpanKind.CLIENT,
+                **{"delivery.channel": claim.channel.value, "delivery.attempt": claim.attempts},
+            ):
+                await self._attempt_claimed(claim)
         except Exception:
             log.exception(
                 "delivery attempt crashed; its lease expires and it is taken over",

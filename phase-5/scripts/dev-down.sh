@@ -14,6 +14,8 @@ for row in "${APPS[@]}"; do
   stop_proc "$app"
   stop_proc "$app-daprd"
 done
+stop_proc prometheus
+stop_proc zipkin
 stop_proc scheduler
 stop_proc placement
 stop_proc kafka 30

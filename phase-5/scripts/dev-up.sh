@@ -33,9 +33,13 @@ ensure_secrets
 start_postgres
 start_kafka
 ensure_topics
+start_zipkin
+start_prometheus
 start_placement
 start_scheduler
 for row in "${APPS[@]}"; do start_app $row; done
 for row in "${APPS[@]}"; do wait_app $row; done
+wait_until zipkin 90 http_ok "http://127.0.0.1:$ZIPKIN_PORT/health"
+wait_until prometheus 60 http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
 log "stack healthy in $((SECONDS - t0)) s"
 print_status

@@ -10,6 +10,8 @@ if [ $# -eq 0 ] || [[ " $* " == *deploy* ]]; then
   bash scripts/install-helm.sh
   bash scripts/install-iac-tools.sh
 fi
+# promtool (the alert rules' unit tests) comes with Prometheus: a no-op once cached.
+bash scripts/install-prometheus.sh
 log "ruff"; uv run --frozen ruff check .
 log "mypy"; uv run --frozen mypy .
 log "pytest"

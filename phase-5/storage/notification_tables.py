@@ -85,6 +85,8 @@ class NotificationDelivery(SQLModel, table=True):
     dead_lettered_at: datetime | None = timestamp_field()
     created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    # The W3C trace context of the span that wrote the row (storage/trace_context.py).
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 __all__ = ["NotificationDelivery", "NotificationEmail", "PushSubscription"]

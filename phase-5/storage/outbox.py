@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import TOPIC_OF, EventData, cloud_event
 from storage.tables import OutboxRow
+from storage.trace_context import current_traceparent
 
 
 def add_event(
@@ -20,13 +21,20 @@ def add_event(
 ) -> uuid.UUID:
     """Queues `data` as a CloudEvent on its type's topic, keyed by its user."""
     event_id = event_id or uuid.uuid4()
+    # The writer's trace goes with the row and the event: the relay's publish and every
+    # consumer's reaction join it (one user action, one trace).
+    traceparent = current_traceparent()
+    payload = cloud_event(
+        data, source=source, event_id=event_id, time=datetime.now(UTC), traceparent=traceparent
+    )
     session.add(
         OutboxRow(
             event_id=event_id,
             topic=str(TOPIC_OF[data.TYPE]),
             event_type=str(data.TYPE),
             partition_key=data.user_id,
-            payload=cloud_event(data, source=source, event_id=event_id, time=datetime.now(UTC)),
+            payload=payload,
+            traceparent=traceparent,
         )
     )
     return event_id

@@ -10,14 +10,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.events import reminder_job_name
 from recurrence.offsets import parse_offset
+from storage.trace_context import current_traceparent
 
 _UPSERT = text(
     """
     INSERT INTO reminders (reminder_id, task_id, user_id, scheduled_time, "offset",
-                           reminder_type, status, job_name)
-    VALUES (:rid, :task_id, :user_id, :at, :offset, 'all', 'pending', :job)
+                           reminder_type, status, job_name, traceparent)
+    VALUES (:rid, :task_id, :user_id, :at, :offset, 'all', 'pending', :job, :tp)
     ON CONFLICT (job_name) DO UPDATE
-        SET scheduled_time = EXCLUDED.scheduled_time, status = 'pending', fired_at = NULL
+        SET scheduled_time = EXCLUDED.scheduled_time, status = 'pending', fired_at = NULL,
+            traceparent = EXCLUDED.traceparent
         WHERE reminders.status IN ('pending', 'cancelled') AND reminders.sent_at IS NULL
     """
 )
@@ -53,6 +55,9 @@ async def write_reminders(
                     "at": at,
                     "offset": offset,
                     "job": job,
+                    # The job fires later, outside any request: its callback continues
+                    # the trace of whatever wrote (or rescheduled) the reminder.
+                    "tp": current_traceparent(),
                 },
             )
     if new_task:
@@ -107,7 +112,7 @@ _DUE_LOOKUP = text(
     """
     SELECT r.reminder_id, r.task_id, r.user_id, r.scheduled_time, r.status, r."offset",
            t.title, t.description, t.due_date, t.status AS task_status, t.series_id,
-           COALESCE(s.timezone, 'UTC') AS timezone
+           COALESCE(s.timezone, 'UTC') AS timezone, r.traceparent
     FROM reminders r JOIN tasks t ON t.task_id = r.task_id
     LEFT JOIN recurring_series s ON s.series_id = t.series_id
     WHERE r.job_name = :job FOR UPDATE OF r
@@ -131,6 +136,7 @@ class JobReminder:
     task_status: str
     series_id: uuid.UUID | None
     timezone: str
+    traceparent: str | None = None
 
 
 async def lock_reminder_of_job(session: AsyncSession, job_name: str) -> JobReminder | None:

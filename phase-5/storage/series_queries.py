@@ -49,6 +49,14 @@ async def series_is_live(session: AsyncSession, series_id: str) -> bool:
     return status is not None and SeriesStatus(status).live
 
 
+async def count_live_series(session: AsyncSession) -> int:
+    found = await session.execute(
+        text("SELECT count(*) FROM recurring_series WHERE status = ANY(:live)"),
+        {"live": [s.value for s in SeriesStatus if s.live]},
+    )
+    return int(found.scalar_one())
+
+
 async def live_series_ids(session: AsyncSession) -> list[str]:
     rows = await session.execute(
         text("SELECT series_id FROM recurring_series WHERE status = ANY(:live)"),

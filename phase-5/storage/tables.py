@@ -110,6 +110,8 @@ class Reminder(SQLModel, table=True):
     fired_at: datetime | None = timestamp_field()
     sent_at: datetime | None = timestamp_field()
     created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    # The W3C trace context of the span that wrote the row (storage/trace_context.py).
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 class OutboxRow(SQLModel, table=True):
@@ -130,6 +132,8 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
     sent_at: datetime | None = timestamp_field()
+    # The W3C trace context of the span that wrote the row (storage/trace_context.py).
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 class ProcessedEvent(SQLModel, table=True):

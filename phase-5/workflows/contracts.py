@@ -30,10 +30,22 @@ class SeriesState(BaseModel):
     series_id: str
     rounds: int = 0
     rounds_per_generation: int = Field(default=ROUNDS_PER_GENERATION, ge=1, le=64)
+    # The trace of what caused the next round (the start, or the wake-up that ended the
+    # last generation); a round after a lead-time timer starts a trace of its own.
+    traceparent: str | None = None
 
 
 class RoundInput(BaseModel):
     series_id: str
+    traceparent: str | None = None
+
+
+def traceparent_of(event_data: object) -> str | None:
+    """The trace context a wake-up event carries, if any (older raisers send none)."""
+    if isinstance(event_data, dict):
+        value = event_data.get("traceparent")
+        return value if isinstance(value, str) else None
+    return None
 
 
 class RoundStatus(BaseModel):

@@ -20,6 +20,7 @@ from workflows.contracts import (
     RoundResult,
     RoundStatus,
     SeriesState,
+    traceparent_of,
 )
 
 # The wait carries the lead-time instant as its timeout, so a round costs one durable
@@ -61,11 +62,16 @@ def series_workflow(
         # it while holding its actor lock, and that blocks the workflow actors from
         # re-registering when the worker reconnects.
         return (yield from _legacy_generation(ctx, state))
+    # The round runs in the trace of what caused it; the trace context is data the event
+    # (or the state) carries, so replay sees the same input.
+    traceparent = state.traceparent
     for _ in range(state.rounds_per_generation):
         try:
             out = yield ctx.call_activity(
                 ADVANCE_SERIES,
-                input=RoundInput(series_id=state.series_id).model_dump(),
+                input=RoundInput(series_id=state.series_id, traceparent=traceparent).model_dump(
+                    exclude_none=True  # an untraced round keeps the input's old shape
+                ),
                 retry_policy=ROUND_RETRY,
             )
         except TaskFailedError:
@@ -79,9 +85,11 @@ def series_workflow(
         ctx.set_custom_status(status.model_dump_json())
         if result.finished:
             return {"series_id": state.series_id, "rounds": state.rounds, "end": result.reason}
+        traceparent = None
         with suppress(TimeoutError):  # the lead-time instant: the next round materializes
-            yield _wait(ctx, result)
-    ctx.continue_as_new(state.model_dump())
+            traceparent = traceparent_of((yield _wait(ctx, result)))
+    state.traceparent = traceparent
+    ctx.continue_as_new(state.model_dump(exclude_none=True))
     return {}
 
 
@@ -95,12 +103,12 @@ def _legacy_generation(
     try:
         out = yield ctx.call_activity(
             ADVANCE_SERIES,
-            input=RoundInput(series_id=state.series_id).model_dump(),
+            input=RoundInput(series_id=state.series_id).model_dump(exclude_none=True),
             retry_policy=ROUND_RETRY,
         )
     except TaskFailedError:
         yield ctx.create_timer(ctx.current_utc_datetime + RETRY_AFTER_FAILURE)
-        ctx.continue_as_new(state.model_dump())
+        ctx.continue_as_new(state.model_dump(exclude_none=True))
         return {}
     result = RoundResult.model_validate(out)
     if result.finished:
@@ -111,5 +119,5 @@ def _legacy_generation(
         waits.append(ctx.create_timer(max(_like(result.wake_at, now), now + MIN_WAIT)))
     yield when_any(waits)
     state.rounds += 1
-    ctx.continue_as_new(state.model_dump())
+    ctx.continue_as_new(state.model_dump(exclude_none=True))
     return {}

@@ -26,6 +26,8 @@ export UV_VERSION="0.9.30"
 export HELM_VERSION="3.22.0"
 # checkov (deploy tests), in its own uv tool environment.
 export CHECKOV_VERSION="3.3.30"
+# Zipkin (trace store) from Maven Central; Prometheus is Debian's package.
+export ZIPKIN_VERSION="3.6.1"
 
 export GOMODCACHE="${GOMODCACHE:-$CACHE/go/mod}"
 export GOCACHE="${GOCACHE:-$HOME/.cache/go-build}"
@@ -41,6 +43,7 @@ export KAFKA_PORT=9092 KAFKA_CONTROLLER_PORT=9093
 export PLACEMENT_PORT=50005 PLACEMENT_HEALTHZ_PORT=58080 PLACEMENT_METRICS_PORT=59090
 export SCHEDULER_PORT=50006 SCHEDULER_HEALTHZ_PORT=58081 SCHEDULER_METRICS_PORT=59091
 export SCHEDULER_ETCD_CLIENT_PORT=52379 SCHEDULER_ETCD_PEER_PORT=52380
+export ZIPKIN_PORT=9411 PROMETHEUS_PORT=9090
 
 # app-id  app-port  dapr-http  dapr-grpc  dapr-internal-grpc  metrics  python module
 APPS=(
@@ -59,4 +62,5 @@ else
 fi
 export PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 export KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
+export ZIPKIN_JAR="$CACHE/zipkin-$ZIPKIN_VERSION/zipkin-server-exec.jar"
 export SECRETS_FILE="$STATE/secrets/dev-secrets.json"

@@ -154,6 +154,57 @@ ensure_topics() {
   done
 }
 
+# Zipkin, the trace store: apps (OpenTelemetry) and sidecars (components/configuration.yaml)
+# send spans to it. In memory: traces are for looking at now, not kept across restarts.
+# Started early and waited for last: its ~13 s start overlaps the rest of the stack.
+start_zipkin() {
+  is_running zipkin && return 0
+  require_free_port zipkin "$ZIPKIN_PORT"
+  start_proc zipkin "$STATE" java -Xms64m -Xmx384m -XX:+UseG1GC -jar "$ZIPKIN_JAR" \
+    "--armeria.ports[0].ip=127.0.0.1" "--armeria.ports[0].port=$ZIPKIN_PORT" \
+    --logging.level.root=WARN
+}
+
+# Prometheus scrapes every app, sidecar, placement and scheduler each 15 s, with the alert
+# rules of the chart (charts/phase5/files/alerts.yaml): its own config and data under STATE, on 127.0.0.1.
+start_prometheus() {
+  is_running prometheus && return 0
+  require_free_port prometheus "$PROMETHEUS_PORT"
+  local dir="$STATE/prometheus"
+  mkdir -p "$dir/data"
+  prometheus_config >"$dir/prometheus.yml"
+  start_proc prometheus "$dir" prometheus --config.file="$dir/prometheus.yml" \
+    --storage.tsdb.path="$dir/data" --storage.tsdb.retention.time=7d \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle --log.level=warn
+}
+
+prometheus_config() {
+  local apps="" sidecars="" r app app_port metrics
+  for r in "${APPS[@]}"; do
+    read -r app app_port _ _ _ metrics _ <<<"$r"
+    apps+="          - targets: ['127.0.0.1:$app_port']\n            labels: {app: $app}\n"
+    sidecars+="          - targets: ['127.0.0.1:$metrics']\n            labels: {app: $app}\n"
+  done
+  printf '%b' "global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+  external_labels: {stack: local}
+rule_files:
+  - $P5_ROOT/charts/phase5/files/alerts.yaml
+scrape_configs:
+  - job_name: apps
+    static_configs:
+$apps  - job_name: daprd
+    static_configs:
+$sidecars  - job_name: dapr-placement
+    static_configs:
+      - targets: ['127.0.0.1:$PLACEMENT_METRICS_PORT']
+  - job_name: dapr-scheduler
+    static_configs:
+      - targets: ['127.0.0.1:$SCHEDULER_METRICS_PORT']
+"
+}
+
 start_placement() {
   if ! is_running placement; then
     require_free_port placement "$PLACEMENT_PORT"
@@ -193,7 +244,7 @@ start_app() {
       --metrics-port "$metrics" --metrics-listen-address 127.0.0.1 \
       --placement-host-address "127.0.0.1:$PLACEMENT_PORT" \
       --scheduler-host-address "127.0.0.1:$SCHEDULER_PORT" \
-      --resources-path "$P5_ROOT/components" --config "$P5_ROOT/components/configuration.yaml" \
+      --resources-path "$P5_ROOT/components" --config "${DAPR_CONFIG:-$P5_ROOT/components/configuration.yaml}" \
       --log-as-json --log-level info
   fi
   if ! is_running "$app"; then
@@ -231,6 +282,8 @@ print_status() {
     row "$app" "http://127.0.0.1:$app_port"
     row "$app-daprd" "http $http, grpc $grpc, metrics $metrics"
   done
+  row zipkin "http://127.0.0.1:$ZIPKIN_PORT/zipkin/ (traces; API /api/v2/traces)"
+  row prometheus "http://127.0.0.1:$PROMETHEUS_PORT (metrics, alerts; config $STATE/prometheus)"
   printf 'logs: %s\n' "$LOGS"
   printf 'dapr CLI: %s (or phase-5/scripts/workflows.sh list | history series-<id>)\n' "$BIN/dapr"
   printf 'uv: %s\n' "$BIN/uv"

@@ -156,7 +156,7 @@ def test_local_apps_read_only_their_own_secrets(ours: Rendered) -> None:
 def test_only_todo_api_may_invoke_and_sampling_follows_the_environment(
     ours: Rendered, env: str
 ) -> None:
-    rate = {"local": "1", "staging": "1", "production": "0.1"}[env]
+    rate = {"local": "1", "staging": "1", "production": "0.01"}[env]
     for app in APPS:
         spec = find(ours[env], "Configuration", f"{app}-config")["spec"]
         acl = spec["accessControl"]

@@ -194,3 +194,31 @@ def test_the_runtime_registers_the_names_the_workflow_calls() -> None:
     assert {name: fn.__name__ for name, fn in ACTIVITIES.items()} == {
         ADVANCE_SERIES: "advance_series"
     }
+
+
+TP = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_the_trace_context_of_a_wake_up_goes_into_the_next_round() -> None:
+    """The wake-up's traceparent is the next round's; a timer-woken round gets none; the
+    context that ended a generation starts the next one."""
+    ctx, gen, step = start({"series_id": "s1", "rounds_per_generation": 3, "traceparent": TP})
+    assert step.what["input"] == {"series_id": "s1", "traceparent": TP}
+    gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    step = gen.send({"reason": "instance_completed", "traceparent": TP.replace("b7", "c8", 1)})
+    assert step.what["input"]["traceparent"] == TP.replace("b7", "c8", 1)
+    gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    step = gen.throw(TimeoutError())  # the lead-time timer, not an event
+    assert step.what["input"] == {"series_id": "s1"}
+    gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    assert finish(gen, {"reason": "series_edited", "traceparent": TP}) == {}
+    assert ctx.continued == [
+        {"series_id": "s1", "rounds": 3, "rounds_per_generation": 3, "traceparent": TP}
+    ]
+
+
+def test_a_wake_up_without_trace_context_is_a_round_without_one() -> None:
+    _, gen, _ = start({"series_id": "s1", "rounds_per_generation": 2})
+    gen.send(round_result(wake_at=wake_in(timedelta(hours=1))))
+    step = gen.send({"reason": "instance_completed"})  # an older engine's wake-up
+    assert step.what["input"] == {"series_id": "s1"}

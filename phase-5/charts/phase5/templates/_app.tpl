@@ -153,6 +153,10 @@ spec:
             - {name: DB_POOL_SIZE, value: {{ $svc.dbPoolSize | quote }}}
             - {name: PUBLIC_BASE_URL, value: {{ $root.Values.publicBaseUrl | quote }}}
             - {name: PYTHONDONTWRITEBYTECODE, value: "1"}
+            # Traces (infra/tracing.py): the apps sample like their sidecars.
+            - {name: TRACING_ENABLED, value: {{ ne $root.Values.tracing.zipkinEndpoint "" | quote }}}
+            - {name: TRACING_SAMPLE_RATIO, value: {{ $root.Values.dapr.tracingSamplingRate | quote }}}
+            - {name: ZIPKIN_ENDPOINT, value: {{ $root.Values.tracing.zipkinEndpoint | quote }}}
             {{- range $k, $v := $svc.env }}
             - {name: {{ $k }}, value: {{ $v | quote }}}
             {{- end }}
