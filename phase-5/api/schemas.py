@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -165,6 +165,17 @@ class TaskCreate(TaskFields):
     def _offsets(cls, v: list[str]) -> list[str]:
         return normalize_offsets(v)
 
+PatchT = TypeVar("PatchT", bound=BaseModel)
+
+
+def _no_explicit_nulls(patch: PatchT, names: tuple[str, ...]) -> PatchT:
+    """A PATCH leaves out what it keeps; an explicit null for a required field is refused."""
+    for name in names:
+        if name in patch.model_fields_set and getattr(patch, name) is None:
+            raise ValueError(f"{name} cannot be null; leave it out to keep it")
+    return patch
+
+
 class TaskUpdate(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
@@ -194,10 +205,7 @@ class TaskUpdate(Strict):
 
     @model_validator(mode="after")
     def _not_null(self) -> "TaskUpdate":
-        for name in ("title", "priority", "due_at", "reminders", "recurrence"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
-        return self
+        return _no_explicit_nulls(self, ("title", "priority", "due_at", "reminders", "recurrence"))
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
@@ -227,10 +235,9 @@ class SeriesUpdate(Strict):
 
     @model_validator(mode="after")
     def _not_null(self) -> "SeriesUpdate":
-        for name in ("title", "priority", "reminders", "recurrence", "lead_time_minutes"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
-        return self
+        return _no_explicit_nulls(
+            self, ("title", "priority", "reminders", "recurrence", "lead_time_minutes")
+        )
 
 
 class TaskPublic(BaseModel):
