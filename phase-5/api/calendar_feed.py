@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
+from contracts.status import SeriesStatus, TaskStatus
 from recurrence import Recurrence
 from recurrence.mode import Mode
 
@@ -92,7 +93,7 @@ def _series_events(
     """The series' VEVENT and its overrides, plus stand-alone events for the tasks the rule
     does not describe."""
     rec = series.recurrence
-    live = [t for t in tasks if t.status != "deleted"]
+    live = [t for t in tasks if t.status != TaskStatus.DELETED]
     if rec.mode is not Mode.FIXED:
         return [_task_event(t, stamp) for t in live]
     zone = ZoneInfo(rec.timezone)
@@ -119,7 +120,10 @@ def _series_events(
             ends.append(counted[-1])
     if rec.ends_at is not None:
         ends.append(rec.ends_at)
-    if series.status in ("paused", "deleted", "completed") and frontier is not None:
+    if (
+        series.status in (SeriesStatus.PAUSED, SeriesStatus.DELETED, SeriesStatus.COMPLETED)
+        and frontier is not None
+    ):
         ends.append(frontier)
     if ends:
         rule["UNTIL"] = min(ends)
@@ -131,7 +135,7 @@ def _series_events(
     if frontier is not None and frontier >= first:
         for at in _occurrences_until(rec, first, frontier):
             task = on_rule.get(at)
-            if task is None or task.status == "deleted":
+            if task is None or task.status == TaskStatus.DELETED:
                 excluded.append(at)
             elif task.is_exception:
                 overrides.append(_override(uid, task, at, zone, stamp))
@@ -173,7 +177,7 @@ def build_feed(
     one_offs: list[FeedTask] = []
     for task in tasks:
         if task.series_id is None:
-            if task.status != "deleted" and task.due_at is not None:
+            if task.status != TaskStatus.DELETED and task.due_at is not None:
                 one_offs.append(task)
         else:
             by_series.setdefault(task.series_id, []).append(task)

@@ -19,6 +19,7 @@ from contracts.events import (
     TaskDeleted,
     TaskUpdated,
 )
+from contracts.status import SeriesStatus, TaskStatus
 from recurrence import DEFAULT_LEAD_TIME, Recurrence, RecurrenceError, parse_recurrence, split
 from storage.event_payloads import series_payload, task_payload
 from storage.instances import materialize, recurrence_of
@@ -132,7 +133,7 @@ def upcoming_after(
 ) -> list[datetime]:
     """The occurrences the engine will create next: after the latest materialized one and
     after `skip_until` (what the engine's round uses too), never before now."""
-    if series.status in ("deleted", "completed"):
+    if series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED):
         return []
     floor = max((t for t in (last, series.skip_until) if t is not None), default=None)
     after = now - timedelta(minutes=1) if floor is None else floor
@@ -195,7 +196,7 @@ async def retire_tasks(session: AsyncSession, tasks: list[Task], *, hard: bool) 
             )
             await session.delete(task)
         else:
-            task.status = "deleted"
+            task.status = TaskStatus.DELETED
             task.updated_at = now_utc()
             session.add(task)
         event = TaskDeleted(user_id=task.user_id, task=task_payload(task), cancelled_jobs=jobs)
@@ -206,7 +207,7 @@ async def retire_tasks(session: AsyncSession, tasks: list[Task], *, hard: bool) 
 async def pending_from(
     session: AsyncSession, series_id: uuid.UUID, since: datetime | None
 ) -> list[Task]:
-    query = select(Task).where(Task.series_id == series_id, Task.status == "pending")
+    query = select(Task).where(Task.series_id == series_id, Task.status == TaskStatus.PENDING)
     if since is not None:
         query = query.where(col(Task.occurrence_at) >= since)
     return list((await session.exec(query.order_by(col(Task.occurrence_at)))).all())
@@ -232,7 +233,7 @@ async def delete_series(session: AsyncSession, series: RecurringSeries) -> None:
     """Pending instances removed (tombstones), completed kept; the engine deletes the jobs
     and stops the workflow when it sees v1.series.deleted."""
     await retire_tasks(session, await pending_from(session, series.series_id, None), hard=False)
-    series.status = "deleted"
+    series.status = SeriesStatus.DELETED
     series.upcoming_occurrence = None
     series.updated_at = now_utc()
     session.add(series)
@@ -269,7 +270,7 @@ async def brought_by_completion(
     untouched (never edited) and created after the completion."""
     query = select(Task).where(
         Task.series_id == task.series_id,
-        Task.status == "pending",
+        Task.status == TaskStatus.PENDING,
         col(Task.is_exception).is_(False),
         col(Task.occurrence_at) > task.occurrence_at,
         col(Task.created_at) >= completed_at,

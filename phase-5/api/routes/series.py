@@ -22,6 +22,7 @@ from api.routes import API_V1
 from api.routes.tasks import Confirm, next_page
 from api.schemas import SeriesPage, SeriesPublic, SeriesUpdate
 from contracts.events import SeriesUpdated
+from contracts.status import SeriesStatus
 from storage.event_payloads import series_payload
 from storage.instances import recurrence_of
 from storage.outbox import add_event
@@ -45,13 +46,9 @@ async def list_series(
     if status:
         query = query.where(RecurringSeries.status == status)
     else:
-        query = query.where(RecurringSeries.status != "deleted")
-    total = (
-        await session.execute(select(func.count()).select_from(query.subquery()))
-    ).scalar_one()
-    query = query.order_by(
-        col(RecurringSeries.created_at).desc(), col(RecurringSeries.series_id)
-    )
+        query = query.where(RecurringSeries.status != SeriesStatus.DELETED)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    query = query.order_by(col(RecurringSeries.created_at).desc(), col(RecurringSeries.series_id))
     rows = (await session.exec(query.offset((page - 1) * page_size).limit(page_size + 1))).all()
     now = sc.now_utc()
     return SeriesPage(
@@ -85,7 +82,7 @@ async def update_series(
     if not changes:
         raise Invalid("body", "Nothing to change: send at least one field")
     series = await sc.get_series(session, user_id, series_id)
-    if series.status in ("deleted", "completed"):
+    if series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED):
         raise Conflict(f"This series is {series.status}.")
     now = sc.now_utc()
     if body.recurrence is not None or body.lead_time_minutes is not None:
@@ -110,10 +107,9 @@ async def delete_series(
     series = await sc.get_series(session, user_id, series_id)
     if confirm != "true":
         raise Conflict(
-            "Deleting a series removes all its pending tasks: repeat the request with "
-            "confirm=true."
+            "Deleting a series removes all its pending tasks: repeat the request with confirm=true."
         )
-    if series.status != "deleted":
+    if series.status != SeriesStatus.DELETED:
         await sc.delete_series(session, series)
     return Response(status_code=204)
 
@@ -126,7 +122,7 @@ async def _change(
     apply: Callable[[RecurringSeries], Awaitable[bool]],
 ) -> SeriesPublic:
     series = await sc.get_series(session, user_id, series_id)
-    if series.status in ("deleted", "completed"):
+    if series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED):
         raise Conflict(f"This series is {series.status}.")
     if await apply(series):
         series.updated_at = sc.now_utc()
@@ -170,9 +166,9 @@ async def pause_series(
     """Stops generating instances; the cursor is kept. Pausing twice is one pause."""
 
     async def apply(series: RecurringSeries) -> bool:
-        if series.status == "paused":
+        if series.status == SeriesStatus.PAUSED:
             return False
-        series.status = "paused"
+        series.status = SeriesStatus.PAUSED
         return True
 
     return await _act(request, session, user_id, idempotency_key, series_id, "paused", apply)
@@ -190,9 +186,9 @@ async def resume_series(
     not created."""
 
     async def apply(series: RecurringSeries) -> bool:
-        if series.status != "paused":
+        if series.status != SeriesStatus.PAUSED:
             return False
-        series.status = "active"
+        series.status = SeriesStatus.ACTIVE
         series.skip_until = sc.now_utc()
         return True
 

@@ -31,6 +31,7 @@ from api.schemas import (
 )
 from contracts.events import SeriesCreated, TaskCompleted, TaskUpdated
 from contracts.events import TaskCreated as TaskCreatedEvent
+from contracts.status import SeriesStatus, TaskStatus
 from recurrence import split
 from storage.event_payloads import series_payload, task_payload
 from storage.instances import materialize, recurrence_of
@@ -53,7 +54,7 @@ async def owned_task(
 ) -> Task:
     """Another user's task and a missing one look the same: 404."""
     query = select(Task).where(
-        Task.task_id == task_id, Task.user_id == user_id, Task.status != "deleted"
+        Task.task_id == task_id, Task.user_id == user_id, Task.status != TaskStatus.DELETED
     )
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -194,16 +195,18 @@ async def list_tasks(
             raise Invalid(name, str(exc)) from exc
         if value.tzinfo is None:
             raise Invalid(name, f"{name} needs a UTC offset, e.g. 2026-12-01T00:00:00Z")
-    query = query.where(Task.status == status) if status else query.where(Task.status != "deleted")
+    query = (
+        query.where(Task.status == status)
+        if status
+        else query.where(Task.status != TaskStatus.DELETED)
+    )
     if series_id is not None:
         query = query.where(Task.series_id == series_id)
     if due_before is not None:
         query = query.where(col(Task.due_date) < due_before)
     if due_after is not None:
         query = query.where(col(Task.due_date) >= due_after)
-    total = (
-        await session.execute(select(func.count()).select_from(query.subquery()))
-    ).scalar_one()
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     query = query.order_by(*_ORDER[sort], col(Task.task_id))
     rows = (await session.exec(query.offset((page - 1) * page_size).limit(page_size + 1))).all()
     return TaskPage(
@@ -232,10 +235,10 @@ async def complete_task(
 
     async def handler() -> TaskPublic:
         task, _ = await lock_task(session, user_id, task_id)
-        if task.status == "completed":
+        if task.status == TaskStatus.COMPLETED:
             return await present_one(session, task)
         now = sc.now_utc()
-        task.status, task.completed_at, task.updated_at = "completed", now, now
+        task.status, task.completed_at, task.updated_at = TaskStatus.COMPLETED, now, now
         session.add(task)
         jobs = await cancel_reminders(session, [task.task_id])
         await session.flush()
@@ -262,7 +265,7 @@ async def reopen_task(
 
     async def handler() -> TaskPublic:
         task, series = await lock_task(session, user_id, task_id)
-        if task.status == "pending":
+        if task.status == TaskStatus.PENDING:
             return await present_one(session, task)
         now = sc.now_utc()
         completed_at = task.completed_at or now
@@ -270,7 +273,7 @@ async def reopen_task(
             await sc.retire_tasks(
                 session, await sc.brought_by_completion(session, task, completed_at), hard=True
             )
-        task.status, task.completed_at, task.updated_at = "pending", None, now
+        task.status, task.completed_at, task.updated_at = TaskStatus.PENDING, None, now
         session.add(task)
         offsets = await _default_offsets(session, task)
         await write_reminders(session, task.task_id, user_id, task.due_date, offsets, now)
@@ -308,7 +311,7 @@ async def update_task(
         return await _edit_one(session, task, body, now)
     if "due_at" in changes:
         raise Invalid("due_at", "A due date can change only for one occurrence (scope=this)")
-    if series.status == "deleted":
+    if series.status == SeriesStatus.DELETED:
         raise Conflict("This series is deleted.")
     if body.recurrence is not None:
         sc.check_series_capacity(
@@ -426,7 +429,7 @@ async def delete_task(
     """Deleting more than one occurrence needs confirm=true. Completed instances stay."""
     task, series = await lock_task(session, user_id, task_id)
     if series is None or scope is Scope.THIS:
-        if task.status == "completed":
+        if task.status == TaskStatus.COMPLETED:
             raise Conflict("A completed task stays in history and cannot be deleted.")
         await sc.retire_tasks(session, [task], hard=False)
         return Response(status_code=204)
@@ -435,7 +438,7 @@ async def delete_task(
             f"Deleting {scope.value} occurrences removes more than one task: "
             "repeat the request with confirm=true."
         )
-    if series.status == "deleted":
+    if series.status == SeriesStatus.DELETED:
         return Response(status_code=204)
     if scope is Scope.FOLLOWING and await _has_earlier(session, series, task):
         assert task.occurrence_at is not None
