@@ -7,8 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contracts.events import ReminderDue
+from recurrence.offsets import offset_parts
 
-_OFFSET = re.compile(r"^(\d{1,4})([mhdw])$")
 _UNITS = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -40,10 +40,10 @@ def due_line(due_at: datetime, tz_name: str) -> str:
 
 def when_phrase(offset: str) -> str:
     """'0m' -> 'due now', '1h' -> 'due in 1 hour', '2d' -> 'due in 2 days'."""
-    match = _OFFSET.match(offset.strip().lower())
-    if not match:
+    parts = offset_parts(offset)
+    if parts is None:
         return "reminder"
-    amount, unit = int(match.group(1)), _UNITS[match.group(2)]
+    amount, unit = parts[0], _UNITS[parts[1]]
     if amount == 0:
         return "due now"
     return f"due in {amount} {unit}{'' if amount == 1 else 's'}"

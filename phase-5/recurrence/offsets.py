@@ -10,14 +10,20 @@ MAX_OFFSET = timedelta(days=28)
 MAX_REMINDERS = 5
 
 
+def offset_parts(offset: str) -> tuple[int, str] | None:
+    """'15m' -> (15, 'm'): the amount and its unit (m, h, d, w); None if not an offset."""
+    match = _OFFSET.match(offset.strip().lower())
+    return None if match is None else (int(match.group(1)), match.group(2))
+
+
 def parse_offset(offset: str) -> timedelta:
     """'0m', '15m', '1h', '1d', '1w' -> how long before the due time to remind."""
-    match = _OFFSET.match(offset.strip().lower())
-    if not match:
+    parts = offset_parts(offset)
+    if parts is None:
         raise ValueError(
             f'Reminder "{offset}" is not an offset like "0m", "15m", "1h", "1d" or "1w"'
         )
-    delta = timedelta(seconds=int(match.group(1)) * _UNIT[match.group(2)])
+    delta = timedelta(seconds=parts[0] * _UNIT[parts[1]])
     if delta > MAX_OFFSET:
         raise ValueError(f'Reminder "{offset}" is more than 4 weeks before the due time')
     return delta
