@@ -256,11 +256,13 @@ start_app() {
       server=("$P5_ROOT/.venv/bin/python" -m api.dev_server 127.0.0.1 "$app_port")
       for d in api contracts infra storage recurrence; do server+=("$P5_ROOT/$d"); done
     fi
-    # OUTBOUND_TEST_HOSTS: hosts exempt from the SSRF guard (test.sh names the test push
-    # service's 127.0.0.1); empty unless the caller sets it.
+    # OUTBOUND_TEST_HOSTS: hosts exempt from the SSRF guard. The process stack is a
+    # development environment whose test push services listen on 127.0.0.1, whoever starts
+    # it (the README's dev-up.sh, then test.sh); `localhost`, ::1, private and link-local
+    # addresses stay refused. The chart leaves it empty and production refuses any.
     start_proc "$app" "$P5_ROOT" env APP_ID="$app" APP_PORT="$app_port" \
       DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" \
-      OUTBOUND_TEST_HOSTS="${OUTBOUND_TEST_HOSTS:-[]}" "${server[@]}"
+      OUTBOUND_TEST_HOSTS="${OUTBOUND_TEST_HOSTS:-[\"127.0.0.1\"]}" "${server[@]}"
   fi
 }
 
