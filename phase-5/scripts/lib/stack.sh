@@ -182,7 +182,12 @@ prometheus_config() {
   local apps="" sidecars="" r app app_port metrics
   for r in "${APPS[@]}"; do
     read -r app app_port _ _ _ metrics _ <<<"$r"
-    apps+="          - targets: ['127.0.0.1:$app_port']\n            labels: {app: $app}\n"
+    # Where each app serves /metrics: todo-api on its own listener, chatbot-mcp not at all.
+    case "$app" in
+      todo-api) apps+="          - targets: ['127.0.0.1:$API_METRICS_PORT']\n            labels: {app: $app}\n" ;;
+      chatbot-mcp) ;;
+      *) apps+="          - targets: ['127.0.0.1:$app_port']\n            labels: {app: $app}\n" ;;
+    esac
     sidecars+="          - targets: ['127.0.0.1:$metrics']\n            labels: {app: $app}\n"
   done
   printf '%b' "global:
