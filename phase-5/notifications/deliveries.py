@@ -107,12 +107,15 @@ _LOCK_REMINDER = text("SELECT 1 FROM reminders WHERE reminder_id = :rid FOR UPDA
 _SETTLE_READ = text("SELECT status, sent_at FROM notification_deliveries WHERE reminder_id = :rid")
 
 # Never moves a reminder out of 'sent': 'sent' also wins over the engine's late
-# 'cancelled', because the message did go out.
+# 'cancelled', because the message did go out. Channels settle in their own transactions,
+# so a channel that delivered first may commit last: sent_at only ever moves earlier
+# (LEAST ignores NULL), keeping it the first delivery's time.
 _SETTLE_WRITE = text(
     """
-    UPDATE reminders SET status = CAST(:status AS varchar), sent_at = COALESCE(sent_at, :sent_at)
+    UPDATE reminders SET status = CAST(:status AS varchar), sent_at = LEAST(sent_at, :sent_at)
     WHERE reminder_id = :rid
-      AND (status <> 'sent' OR (CAST(:status AS varchar) = 'sent' AND sent_at IS NULL))
+      AND (status <> 'sent'
+           OR (CAST(:status AS varchar) = 'sent' AND (sent_at IS NULL OR sent_at > :sent_at)))
     """
 )
 
