@@ -10,6 +10,24 @@ export API_FORWARD_PORT="${P5_API_FORWARD_PORT:-8000}"
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
 
+# A helm run killed midway (a crash, a stopped session) leaves its release "pending-*", and
+# every later upgrade then refuses: "another operation (install/upgrade/rollback) is in
+# progress". Only these scripts run helm on this private cluster, so a pending release here is
+# a dead one: a first install that never finished is removed, an upgrade is rolled back.
+recover_release() {
+  local name=$1 ns=$2 status
+  status=$(helm_ status "$name" -n "$ns" -o json 2>/dev/null \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["info"]["status"])' 2>/dev/null) || return 0
+  case "$status" in
+    pending-install)
+      log "release $name was left half-installed (a killed run): removing it"
+      helm_ uninstall "$name" -n "$ns" --wait --timeout 5m >/dev/null ;;
+    pending-upgrade | pending-rollback)
+      log "release $name was left mid-upgrade (a killed run): rolling back"
+      helm_ rollback "$name" -n "$ns" --wait --timeout 5m >/dev/null ;;
+  esac
+}
+
 # From nothing: the process stack's installer (Debian packages incl. the JRE and Maven that
 # fetch the Kafka jars, the venv, Dapr) and helm; each is a no-op when cached.
 ensure_tools() {
@@ -37,6 +55,7 @@ install_dapr() {
   local dv="$(dirname "$CHART")/dapr/values-local.yaml"
   [ -f "$dv" ] && values=(--values "$dv")
   local t0=$SECONDS
+  recover_release dapr "$DAPR_NS"
   helm_ upgrade --install dapr "$DAPR_CHART" --namespace "$DAPR_NS" --create-namespace "${values[@]}" \
     --set global.registry=localhost/dapr --set global.tag="$DAPR_VERSION" \
     --set global.imagePullPolicy=IfNotPresent --set global.mtls.enabled=true \
@@ -99,6 +118,7 @@ install_app() {
   local values=()
   [ -f "$CHART/values-local.yaml" ] && values=(--values "$CHART/values-local.yaml")
   local t0=$SECONDS tag; tag=$(app_image_tag)
+  recover_release "$RELEASE" "$APP_NS"
   helm_ upgrade --install "$RELEASE" "$CHART" --namespace "$APP_NS" --create-namespace "${values[@]}" \
     --set image.tag="$tag" --set mailbox.image="localhost/phase5/app-test:$(cat "$CACHE/images/app-test.tag")" "$@" \
     --wait --timeout 10m >/dev/null
