@@ -10,6 +10,11 @@ export BIN="$CACHE/bin"
 # The project's venv is never put on PATH: its python has no pip, and the scripts need the
 # machine's python3 to bootstrap uv. Venv tools are called by path or through `uv run`.
 export PATH="$BIN:$PATH"
+# Go's official install puts it in /usr/local/go/bin, which no login shell has on PATH: a fresh
+# shell on a fresh machine would not find it (warm caches never ask for it, so CI hid this).
+for d in "${GOROOT:-}/bin" /usr/local/go/bin /usr/lib/go/bin; do
+  [ -x "$d/go" ] && { command -v go >/dev/null || export PATH="$PATH:$d"; break; }
+done
 # uv trusts its bundled roots by default; a machine behind a TLS-inspecting registry proxy
 # trusts that proxy only through the system store, which pip, Go and Maven already use.
 export UV_NATIVE_TLS=1
