@@ -1,7 +1,8 @@
 {{/*
 One Dapr-enabled service: ServiceAccount, (local) secret-reading Role, Deployment, Service,
 PodDisruptionBudget, HorizontalPodAutoscaler. Called by each service's own template file
-with (dict "root" $ "svc" .Values.apps.<name>).
+with (dict "root" $ "svc" .Values.apps.<name>), plus "env" (a dict of extra Settings the
+service's template computes, e.g. in-cluster URLs).
 */}}
 {{- define "phase5.app" -}}
 {{- $root := .root -}}
@@ -88,8 +89,9 @@ spec:
         {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 8 }}
         # NetworkPolicy keys: only labelled pods reach Kafka / PostgreSQL / the control plane.
         phase5.io/dapr: "true"
-        phase5.io/kafka-client: "true"
-        phase5.io/postgres-client: "true"
+        {{- range $svc.clientOf }}
+        phase5.io/{{ . }}-client: "true"
+        {{- end }}
         {{- if eq $root.Values.secretStore.type "azure.keyvault" }}
         azure.workload.identity/use: "true"
         {{- end }}
@@ -157,7 +159,7 @@ spec:
             - {name: TRACING_ENABLED, value: {{ ne $root.Values.tracing.zipkinEndpoint "" | quote }}}
             - {name: TRACING_SAMPLE_RATIO, value: {{ $root.Values.dapr.tracingSamplingRate | quote }}}
             - {name: ZIPKIN_ENDPOINT, value: {{ $root.Values.tracing.zipkinEndpoint | quote }}}
-            {{- range $k, $v := $svc.env }}
+            {{- range $k, $v := merge (dict) $svc.env (.env | default dict) }}
             - {name: {{ $k }}, value: {{ $v | quote }}}
             {{- end }}
           startupProbe:
