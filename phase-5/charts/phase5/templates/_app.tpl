@@ -154,6 +154,8 @@ spec:
             - {name: DATABASE_URL_SECRET, value: {{ $root.Values.postgres.databaseUrlSecret | quote }}}
             - {name: DB_POOL_SIZE, value: {{ $svc.dbPoolSize | quote }}}
             - {name: PUBLIC_BASE_URL, value: {{ $root.Values.publicBaseUrl | quote }}}
+            # Rotating secrets are read again after this long (and at once when refused).
+            - {name: SECRET_MAX_AGE_SECONDS, value: {{ $root.Values.secretStore.maxAgeSeconds | quote }}}
             - {name: PYTHONDONTWRITEBYTECODE, value: "1"}
             # Traces (infra/tracing.py): the apps sample like their sidecars.
             - {name: TRACING_ENABLED, value: {{ ne $root.Values.tracing.zipkinEndpoint "" | quote }}}
