@@ -377,6 +377,14 @@ def test_ingress_has_tls_from_cert_manager(ours: Rendered, env: str) -> None:
     assert not [d for d in ours["local"] if d["kind"] == "Ingress"]
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_mcp_sessions_stay_on_the_replica_that_holds_them(ours: Rendered, env: str) -> None:
+    svc = find(ours[env], "Service", "phase5-chatbot-mcp")
+    assert svc["spec"]["sessionAffinity"] == "ClientIP"
+    assert svc["spec"]["ports"][0]["port"] == 8003
+    assert "sessionAffinity" not in find(ours[env], "Service", "phase5-todo-api")["spec"]
+
+
 def test_the_test_mailbox_never_runs_in_production(ours: Rendered) -> None:
     assert ("Deployment", "phase5-mailbox") in _kinds(ours["local"])
     assert ("Deployment", "phase5-mailbox") not in _kinds(ours["production"])

@@ -198,6 +198,9 @@ metadata:
     {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 4 }}
 spec:
   type: ClusterIP
+  {{- with $svc.sessionAffinity }}
+  sessionAffinity: {{ . }}
+  {{- end }}
   selector:
     {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 4 }}
   ports:
