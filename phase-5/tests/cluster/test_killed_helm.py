@@ -38,6 +38,15 @@ def _batch_size() -> str:
     return str(next(e["value"] for e in env if e["name"] == "OUTBOX_BATCH_SIZE"))
 
 
+def _ready() -> bool:
+    """Through the port-forward, which reconnects (about a second) when the pod it followed
+    was replaced by the rollback and the upgrade."""
+    try:
+        return httpx.get(f"{API_URL}/readyz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def test_a_release_left_pending_by_a_killed_helm_is_recovered_by_the_install_path(
     cluster: None,
 ) -> None:
@@ -116,7 +125,7 @@ def test_a_release_left_pending_by_a_killed_helm_is_recovered_by_the_install_pat
     assert history[-1]["status"] == "deployed"
     assert history[-2]["description"] == f"Rollback to {good['version']}", history[-3:]
     assert [h["status"] for h in history].count("deployed") == 1
-    eventually(lambda: httpx.get(f"{API_URL}/readyz", timeout=5).status_code == 200, timeout=60)
+    eventually(_ready, timeout=60, interval=0.5)
     r = httpx.post(
         f"{API_URL}/api/v1/tasks",
         headers=auth(new_user()),
