@@ -78,9 +78,11 @@ def install_error_responses(app: FastAPI) -> None:
             routes=app.routes,
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, sub in ErrorBody.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        ).pop("$defs", {}).items():
+        for name, sub in (
+            ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+            .pop("$defs", {})
+            .items()
+        ):
             components[name] = sub
         components["ErrorBody"] = ErrorBody.model_json_schema(
             ref_template="#/components/schemas/{model}"

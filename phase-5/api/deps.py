@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.auth import user_from_token
+from api.auth import SigningKey
 from api.errors import Invalid
 from infra import logging as jlog
 from infra.settings import Settings
@@ -26,7 +26,7 @@ class Runtime:
     sidecar: Sidecar
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    auth_secret: str
+    signing_key: SigningKey
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -48,12 +48,12 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="HS256 JWT, `sub` = user")
 
 
-def current_user(
+async def current_user(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     header = None if credentials is None else f"Bearer {credentials.credentials}"
-    user_id = user_from_token(header, runtime.auth_secret)
+    user_id = await runtime.signing_key.user(header)
     jlog.bind(user_id=user_id)
     return user_id
 

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from api import docs, errors, metrics
+from api.auth import SigningKey
 from api.contract import install_error_responses
 from api.deps import Runtime, reject_unknown_query
 from api.health import router as health_router
@@ -20,6 +21,7 @@ from api.routes.series import router as series_router
 from api.routes.tasks import router as tasks_router
 from infra import tracing
 from infra.bootstrap import service_base
+from infra.secret_cache import SecretCache
 from infra.settings import get_settings
 from storage.db import make_sessions, migrate
 
@@ -28,19 +30,21 @@ from storage.db import make_sessions, migrate
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     async with service_base(settings) as base:
-        auth_secret = await base.sidecar.read_secret(settings.auth_secret_name)
+        # Read at use (rotation needs no restart); read once now so a missing key stops the start.
+        signing_key = SigningKey(
+            SecretCache(base.sidecar, settings.secret_max_age_seconds), settings.auth_secret_name
+        )
+        await signing_key.secrets.get(settings.auth_secret_name)
         await migrate(base.engine)
         relay = OutboxRelay(
             base.engine, base.database_url, base.sidecar, settings.outbox_batch_size
         )
         relay.start()
         app.state.runtime = Runtime(
-            settings, base.sidecar, base.engine, make_sessions(base.engine), auth_secret
+            settings, base.sidecar, base.engine, make_sessions(base.engine), signing_key
         )
         try:
-            async with metrics.listener(
-                base.engine, settings.metrics_host, settings.metrics_port
-            ):
+            async with metrics.listener(base.engine, settings.metrics_host, settings.metrics_port):
                 yield
         finally:
             await relay.stop()
@@ -83,7 +87,11 @@ def create_app() -> FastAPI:
     )
     app.include_router(health_router)
     for router in (
-        tasks_router, series_router, recurrence_router, notifications_router, calendar_router
+        tasks_router,
+        series_router,
+        recurrence_router,
+        notifications_router,
+        calendar_router,
     ):
         app.include_router(router)
     install_error_responses(app)

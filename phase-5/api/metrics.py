@@ -79,6 +79,7 @@ class _QuietServer(uvicorn.Server):
 async def listener(engine: AsyncEngine, host: str, port: int) -> AsyncIterator[None]:
     """Serves GET /metrics on its own address for the scraper, never on the public port.
     A port already taken is logged and skipped: metrics must not take the API down."""
+
     async def endpoint(_: Request) -> Response:
         return await render(engine)
 

@@ -165,6 +165,7 @@ class TaskCreate(TaskFields):
     def _offsets(cls, v: list[str]) -> list[str]:
         return normalize_offsets(v)
 
+
 PatchT = TypeVar("PatchT", bound=BaseModel)
 
 

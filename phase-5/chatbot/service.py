@@ -4,7 +4,7 @@ Streamable HTTP at /mcp. Callers send the user's bearer token (the same HS256 JW
 takes); the SDK's auth middleware verifies it here first, so a conversation's history is
 keyed by a verified user. The tools then forward the same token to the public API, which
 checks it again and scopes every row to that user: this server holds no database access.
-Its Dapr sidecar serves the secret (JWT key) and the conversation state store."""
+Its Dapr sidecar serves the secret (JWT key, read at use) and the conversation state store."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,14 +23,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from api.auth import user_from_token
+from api.auth import SigningKey
 from api.errors import Unauthorized
 from chatbot.api_client import TodoApi
 from chatbot.conversations import ConversationStore, DaprConversationStore
 from chatbot.tools import Caller, ToolDeps, conversation_of, register
 from infra import logging as jlog
+from infra.secret_cache import SecretCache
 from infra.settings import Settings, get_settings
-from infra.sidecar import Sidecar
+from infra.sidecar import Sidecar, SidecarError
 
 INSTRUCTIONS = (
     "Tools to manage the user's recurring tasks. Tools that take series_id use the series "
@@ -41,17 +42,18 @@ CLIENT_ID = "chatbot"
 
 
 class JwtVerifier:
-    """The MCP SDK's TokenVerifier for our JWTs; the key arrives in the lifespan."""
+    """The MCP SDK's TokenVerifier for our JWTs; the key (read at use, so a rotation needs
+    no restart) arrives in the lifespan."""
 
     def __init__(self) -> None:
-        self.secret: str | None = None
+        self.key: SigningKey | None = None
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        if self.secret is None:
+        if self.key is None:
             return None
         try:
-            user_id = user_from_token(f"Bearer {token}", self.secret)
-        except Unauthorized:
+            user_id = await self.key.user(f"Bearer {token}")
+        except (Unauthorized, SidecarError):
             return None
         return AccessToken(token=token, client_id=CLIENT_ID, scopes=[], subject=user_id)
 
@@ -92,7 +94,7 @@ def build_app(
     startup: Any = None,
 ) -> Starlette:
     """`startup`: an async context manager run around the app (the sidecar wiring); the
-    unit tests pass none and fill `verifier.secret` themselves."""
+    unit tests pass none and fill `verifier.key` themselves."""
     server = build_server(settings, verifier, api, store)
     mcp_app = server.streamable_http_app(
         transport_security=TransportSecuritySettings(
@@ -104,8 +106,8 @@ def build_app(
 
     async def healthz(_: Request) -> Response:
         return JSONResponse(
-            {"status": "ok"} if verifier.secret else {"status": "starting"},
-            status_code=200 if verifier.secret else 503,
+            {"status": "ok"} if verifier.key else {"status": "starting"},
+            status_code=200 if verifier.key else 503,
         )
 
     @asynccontextmanager
@@ -137,7 +139,11 @@ def create_app() -> Starlette:
         jlog.configure(settings.log_level, settings.app_id)
         try:
             await sidecar.wait_ready()
-            verifier.secret = await sidecar.read_secret(settings.auth_secret_name)
+            key = SigningKey(
+                SecretCache(sidecar, settings.secret_max_age_seconds), settings.auth_secret_name
+            )
+            await key.secrets.get(settings.auth_secret_name)  # a missing key stops the start
+            verifier.key = key
             yield
         finally:
             await api.aclose()

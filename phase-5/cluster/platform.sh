@@ -7,6 +7,8 @@ export CHART="${P5_CHART:-$P5_ROOT/charts/phase5}"
 # The process stack's API port; another one (P5_API_FORWARD_PORT) for a machine where
 # :8000 is in use by something else.
 export API_FORWARD_PORT="${P5_API_FORWARD_PORT:-8000}"
+# The chatbot's MCP server (streamable HTTP at /mcp), where the process stack serves it.
+export MCP_FORWARD_PORT="${P5_MCP_FORWARD_PORT:-8003}"
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
 
@@ -154,6 +156,9 @@ start_forward() {
   forward api "$RELEASE-todo-api" "$API_FORWARD_PORT" 8000
   wait_for "API on 127.0.0.1:$API_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$API_FORWARD_PORT/healthz"
   log "API forwarded to http://127.0.0.1:$API_FORWARD_PORT"
+  forward mcp "$RELEASE-chatbot-mcp" "$MCP_FORWARD_PORT" 8003
+  wait_for "MCP server on 127.0.0.1:$MCP_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$MCP_FORWARD_PORT/healthz"
+  log "chatbot tools (MCP) forwarded to http://127.0.0.1:$MCP_FORWARD_PORT/mcp"
 }
 
 print_cluster_status() {
@@ -163,6 +168,8 @@ print_cluster_status() {
   echo "kubectl: ./phase-5/scripts/kubectl.sh   helm: ./phase-5/scripts/helm.sh"
   node_running forward-api &&
     echo "API: http://127.0.0.1:$(cat "$CRUN/forward-api.port") (port-forward to svc/$RELEASE-todo-api)"
+  node_running forward-mcp &&
+    echo "chatbot tools (MCP): http://127.0.0.1:$(cat "$CRUN/forward-mcp.port")/mcp (port-forward to svc/$RELEASE-chatbot-mcp)"
   node_running forward-mailbox &&
     echo "test mailbox inbox: http://127.0.0.1:$(cat "$CRUN/forward-mailbox.port")"
   kc get nodes -o wide 2>/dev/null || true

@@ -1,7 +1,8 @@
 """The one settings object. Nothing else in the code base reads os.environ.
 
-Secrets are deliberately absent: they come from the Dapr secrets API at start-up
-(see `infra.sidecar.read_secret`), so they are never environment variables.
+Secrets are deliberately absent: they come from the Dapr secrets API (see
+`infra.sidecar.read_secret`, read at use through `infra.secret_cache`), so they are never
+environment variables.
 """
 
 from functools import lru_cache
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     secret_store: str = "localsecretstore"
     database_url_secret: str = "database-url"
     auth_secret_name: str = "better-auth-secret"
+    # Secrets that rotate (signing key, SMTP, VAPID) are read again after this many seconds,
+    # and at once when a credential is refused: a new version needs no restart.
+    secret_max_age_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     # Traces (infra/tracing.py): the share of root traces kept (children follow their
     # parent; spans in error are kept whatever the ratio) and where they go.

@@ -16,11 +16,13 @@ from pywebpush import WebPusher
 
 from contracts.channels import check_endpoint
 from contracts.events import ReminderDue
-from infra.outbound import ForbiddenDestination, pin
+from infra.outbound import ForbiddenDestination, Pinned, pin
+from infra.secret_cache import SecretCache
 from infra.settings import get_settings
+from infra.sidecar import SidecarError
 from notifications.content import ReminderContent
 from notifications.errors import PermanentDeliveryError, TargetGone, TransientDeliveryError
-from notifications.secrets import VapidConfig
+from notifications.secrets import load_vapid, refresh_vapid
 
 # A VAPID token may live at most 24 hours (RFC 8292 §2); ours live 12.
 TOKEN_LIFETIME_S = 12 * 3600
@@ -52,29 +54,51 @@ def topic(reminder: ReminderDue) -> str:
     return reminder.reminder_id.hex
 
 
+@dataclass(frozen=True)
+class _Signer:
+    pem: str
+    key: Vapid02
+    subject: str
+
+
 class PushSender:
+    """Reads the VAPID key at use (`SecretCache`): a rotated key signs the next push
+    without a restart; the parsed key is kept until the PEM changes."""
+
     def __init__(
         self,
-        vapid: VapidConfig,
+        secrets: SecretCache,
         http: httpx.AsyncClient,
         *,
         ttl: int,
         allow_loopback_http: bool,
     ) -> None:
-        self._vapid = Vapid02.from_pem(vapid.private_key_pem.encode())
-        self._subject = vapid.subject
+        self.secrets = secrets
+        self._signer: _Signer | None = None
         self.http = http
         self.ttl = ttl
         self.allow_loopback_http = allow_loopback_http
 
-    def _authorization(self, endpoint: str) -> str:
+    async def _current_signer(self) -> _Signer:
+        try:
+            vapid = await load_vapid(self.secrets)
+        except SidecarError as exc:
+            raise TransientDeliveryError(f"VAPID key unavailable: {exc}"[:500]) from exc
+        signer = self._signer
+        if signer is None or signer.pem != vapid.private_key_pem or signer.subject != vapid.subject:
+            key = Vapid02.from_pem(vapid.private_key_pem.encode())
+            signer = self._signer = _Signer(vapid.private_key_pem, key, vapid.subject)
+        return signer
+
+    @staticmethod
+    def _authorization(signer: _Signer, endpoint: str) -> str:
         parts = urlsplit(endpoint)
         claims = {
             "aud": f"{parts.scheme}://{parts.netloc}",
-            "sub": self._subject,
+            "sub": signer.subject,
             "exp": int(time.time()) + TOKEN_LIFETIME_S,
         }
-        header: str = self._vapid.sign(claims)["Authorization"]
+        header: str = signer.key.sign(claims)["Authorization"]
         return header
 
     async def send(self, target: PushTarget, body: bytes, topic: str) -> None:
@@ -96,8 +120,31 @@ class PushSender:
             raise PermanentDeliveryError(f"refused push endpoint: {exc}"[:500]) from exc
         except (OSError, TimeoutError) as exc:
             raise TransientDeliveryError(f"push endpoint unresolved: {exc}"[:500]) from exc
+        signer = await self._current_signer()
+        r = await self._post(target_at, encrypted, topic, signer, target.endpoint)
+        if r.status_code in (401, 403):
+            # Our signature was refused: if the key was just rotated, sign with the new one.
+            try:
+                changed = await refresh_vapid(self.secrets)
+            except SidecarError:
+                changed = False
+            if changed:
+                signer = await self._current_signer()
+                r = await self._post(target_at, encrypted, topic, signer, target.endpoint)
+        if r.status_code in (200, 201, 202, 204):
+            return
+        error = f"push service answered HTTP {r.status_code}: {r.text[:200]}"
+        if r.status_code in (404, 410):
+            raise TargetGone(error)
+        if r.status_code == 429 or r.status_code >= 500:
+            raise TransientDeliveryError(error)
+        raise PermanentDeliveryError(error)
+
+    async def _post(
+        self, target_at: Pinned, encrypted: bytes, topic: str, signer: _Signer, endpoint: str
+    ) -> httpx.Response:
         headers = {
-            "Authorization": self._authorization(target.endpoint),
+            "Authorization": self._authorization(signer, endpoint),
             "Content-Encoding": "aes128gcm",
             "Content-Type": "application/octet-stream",
             "TTL": str(self.ttl),
@@ -113,11 +160,4 @@ class PushSender:
             )
         except httpx.HTTPError as exc:
             raise TransientDeliveryError(f"push {type(exc).__name__}: {exc}"[:500]) from exc
-        if r.status_code in (200, 201, 202, 204):
-            return
-        error = f"push service answered HTTP {r.status_code}: {r.text[:200]}"
-        if r.status_code in (404, 410):
-            raise TargetGone(error)
-        if r.status_code == 429 or r.status_code >= 500:
-            raise TransientDeliveryError(error)
-        raise PermanentDeliveryError(error)
+        return r

@@ -2,7 +2,8 @@
 
 Subscribes to `alerts` (dead letter `alerts-dlq`). The handler records the reminder's
 deliveries and acknowledges; the worker (worker.py) sends email and Web Push from those
-rows. Connections, credentials and the worker are built in the lifespan only."""
+rows. Connections and the worker are built in the lifespan only; channel credentials are
+read at use (notifications/secrets.py), so a rotation needs no restart."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, Reminder
 from infra import consumer_metrics, tracing
 from infra import logging as jlog
 from infra.bootstrap import service_base
+from infra.secret_cache import SecretCache
 from infra.settings import get_settings
 from infra.sidecar import Sidecar
 from notifications import metrics
@@ -56,9 +58,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
-        smtp = SmtpSender(await load_smtp(sidecar), timeout)
+        secrets = SecretCache(sidecar, settings.secret_max_age_seconds)
+        # Read once now so a missing secret still stops the start; later reads are at use.
+        await load_smtp(secrets)
+        await load_vapid(secrets)
+        smtp = SmtpSender(secrets, timeout)
         push = PushSender(
-            await load_vapid(sidecar),
+            secrets,
             http,
             ttl=settings.push_ttl_seconds,
             allow_loopback_http=settings.allow_loopback_http_push,

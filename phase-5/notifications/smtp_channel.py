@@ -10,11 +10,15 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from contracts.events import ReminderDue
+from infra.secret_cache import SecretCache
+from infra.sidecar import SidecarError
 from notifications.content import ReminderContent
-from notifications.errors import PermanentDeliveryError, TransientDeliveryError
-from notifications.secrets import SmtpConfig
+from notifications.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from notifications.secrets import SmtpConfig, load_smtp, refresh_smtp_login
 
 SMTPS_PORT = 465
+# 530 authentication required, 534 mechanism too weak, 535 credentials invalid (RFC 4954).
+LOGIN_REFUSED = frozenset({530, 534, 535})
 
 
 def message_id(reminder: ReminderDue, sender: str) -> str:
@@ -41,13 +45,45 @@ def build_message(
 
 
 class SmtpSender:
-    def __init__(self, config: SmtpConfig, timeout: float) -> None:
-        self.config = config
+    """Reads its server and credentials at use (`SecretCache`), so a rotation in the secret
+    store reaches the next message without a restart."""
+
+    def __init__(self, secrets: SecretCache, timeout: float) -> None:
+        self.secrets = secrets
         self.timeout = timeout
 
-    async def send(self, message: EmailMessage) -> None:
-        """Returns once the server accepted the message (250 after DATA)."""
-        cfg = self.config
+    async def config(self) -> SmtpConfig:
+        try:
+            return await load_smtp(self.secrets)
+        except SidecarError as exc:
+            raise TransientDeliveryError(f"SMTP settings unavailable: {exc}"[:500]) from exc
+
+    async def send(self, message: EmailMessage, config: SmtpConfig) -> None:
+        """Returns once the server accepted the message (250 after DATA). A refused login is
+        read as a rotation in progress, never as the message's fault: the credentials are
+        read again at once and, if they changed, used straight away; otherwise the attempt
+        is transient (retried after the interval, then dead-lettered), never lost at once."""
+        try:
+            await self._send(message, config)
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code not in LOGIN_REFUSED:
+                raise _classified(exc) from exc
+            try:
+                changed = await refresh_smtp_login(self.secrets)
+            except SidecarError:
+                changed = False
+            if not changed:
+                raise TransientDeliveryError(f"SMTP login refused: {exc.code}") from exc
+            try:
+                await self._send(message, await self.config())
+            except aiosmtplib.SMTPResponseException as again:
+                if again.code in LOGIN_REFUSED:
+                    raise TransientDeliveryError(f"SMTP login refused: {again.code}") from again
+                raise _classified(again) from again
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"SMTP {type(exc).__name__}: {exc}"[:500]) from exc
+
+    async def _send(self, message: EmailMessage, cfg: SmtpConfig) -> None:
         try:
             await aiosmtplib.send(
                 message,
@@ -68,10 +104,12 @@ class SmtpSender:
             if codes and all(c >= 500 for c in codes):
                 raise PermanentDeliveryError(error) from exc
             raise TransientDeliveryError(error) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            error = f"SMTP {exc.code} {exc.message}"[:500]
-            if exc.code >= 500:
-                raise PermanentDeliveryError(error) from exc
-            raise TransientDeliveryError(error) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if isinstance(exc, aiosmtplib.SMTPResponseException):
+                raise  # send() tells a refused login from the rest
             raise TransientDeliveryError(f"SMTP {type(exc).__name__}: {exc}"[:500]) from exc
+
+
+def _classified(exc: aiosmtplib.SMTPResponseException) -> DeliveryError:
+    error = f"SMTP {exc.code} {exc.message}"[:500]
+    return PermanentDeliveryError(error) if exc.code >= 500 else TransientDeliveryError(error)

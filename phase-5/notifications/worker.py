@@ -241,8 +241,10 @@ class DeliveryWorker:
             return Outcome("gone", "no email address registered any more")
         try:
             to = normalize_email(address)
-            message = build_message(reminder, content, self.smtp.config.sender, to)
-            await self.smtp.send(message)
+            # Read at use: a rotated sender or login reaches this very message.
+            config = await self.smtp.config()
+            message = build_message(reminder, content, config.sender, to)
+            await self.smtp.send(message, config)
         except (TransientDeliveryError, PermanentDeliveryError) as exc:
             kind: Literal["transient", "permanent"] = (
                 "transient" if isinstance(exc, TransientDeliveryError) else "permanent"

@@ -123,9 +123,7 @@ def parse_phrase(text: str) -> CompiledPhrase:
             "to complete, so tasks repeat at most daily. For several times a day, name the "
             'times: "every day at 9, 13 and 17".',
         )
-    normalized = _TIMES_A_WEEK_PHRASE.sub(
-        lambda m: _TIMES_A_WEEK[m.group(1)], normalized, count=1
-    )
+    normalized = _TIMES_A_WEEK_PHRASE.sub(lambda m: _TIMES_A_WEEK[m.group(1)], normalized, count=1)
     try:
         normalized, hours, minutes = _take_times(normalized)
         suffix = _AFTER_COMPLETION.search(normalized)

@@ -27,6 +27,7 @@ forward mailbox "$RELEASE-mailbox" "$MAILBOX_PORT" 8025
 wait_for "mailbox inbox on 127.0.0.1:$MAILBOX_PORT" 60 curl -fsS "http://127.0.0.1:$MAILBOX_PORT/healthz"
 P5_TOKEN=$(bash cluster/token.sh "staging-$(date +%s)")
 export P5_TOKEN P5_BASE_URL="http://127.0.0.1:$API_FORWARD_PORT" P5_MAILBOX_URL="http://127.0.0.1:$MAILBOX_PORT"
+export P5_MCP_URL="http://127.0.0.1:$MCP_FORWARD_PORT/mcp"
 set +e
 [ $# -gt 0 ] || set -- tests/cluster tests/staging
 P5_CLUSTER_TESTS=1 uv run --frozen pytest -q -p no:cacheprovider "$@"

@@ -11,7 +11,7 @@ untouchable. notification-service reads these tables when it sends."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import text
 from sqlmodel import col, select
 
@@ -143,16 +143,12 @@ async def remove_push(
 
 
 @router.get("/push/public-key", response_model=VapidPublicKey, responses=responses(503))
-async def vapid_public_key(
-    request: Request, response: Response, runtime: RuntimeDep
-) -> VapidPublicKey:
-    """Read once from the Dapr secrets API, then served from memory (it is public)."""
-    key: str | None = getattr(request.app.state, "vapid_public_key", None)
-    if key is None:
-        try:
-            key = await runtime.sidecar.read_secret(VAPID_PUBLIC_KEY_NAME)
-        except SidecarError as exc:
-            raise Unavailable("Web Push is not configured at the moment.") from exc
-        request.app.state.vapid_public_key = key
-    response.headers["Cache-Control"] = "public, max-age=3600"
+async def vapid_public_key(response: Response, runtime: RuntimeDep) -> VapidPublicKey:
+    """From the Dapr secrets API, read at use (kept for the secrets' max age): after a
+    rotation browsers subscribe with the new key."""
+    try:
+        key = await runtime.signing_key.secrets.get(VAPID_PUBLIC_KEY_NAME)
+    except SidecarError as exc:
+        raise Unavailable("Web Push is not configured at the moment.") from exc
+    response.headers["Cache-Control"] = "public, max-age=300"
     return VapidPublicKey(public_key=key)

@@ -4,9 +4,15 @@
 locals {
   token_exchange_audience = "api://AzureADTokenExchange"
 
-  # What each sidecar may read: the Dapr components every sidecar loads (pub/sub on
-  # Redpanda, the workflow state store) plus what the app itself asks for at start.
-  component_secrets = ["kafka-brokers", "kafka-sasl-username", "kafka-sasl-password", "dapr-state-connection"]
+  # What each sidecar may read: the Dapr components it loads (pub/sub on Redpanda for the
+  # three services, a PostgreSQL state store) plus what the app itself asks for.
+  component_secrets = {
+    "todo-api"               = ["kafka-brokers", "kafka-sasl-username", "kafka-sasl-password", "dapr-state-connection"]
+    "recurring-task-service" = ["kafka-brokers", "kafka-sasl-username", "kafka-sasl-password", "dapr-state-connection"]
+    "notification-service"   = ["kafka-brokers", "kafka-sasl-username", "kafka-sasl-password", "dapr-state-connection"]
+    # The MCP server publishes nothing: only its chat-history store.
+    "chatbot-mcp" = ["dapr-state-connection"]
+  }
   service_secrets = {
     "todo-api"               = ["database-url", "better-auth-secret", "vapid-public-key"]
     "recurring-task-service" = ["database-url"]
@@ -14,10 +20,11 @@ locals {
       "database-url", "smtp-host", "smtp-port", "smtp-username", "smtp-password", "smtp-from",
       "vapid-private-key", "vapid-public-key", "vapid-subject",
     ]
+    "chatbot-mcp" = ["better-auth-secret"]
   }
   service_secret_grants = merge([
     for svc in keys(var.services) : {
-      for secret in distinct(concat(local.component_secrets, local.service_secrets[svc])) :
+      for secret in distinct(concat(local.component_secrets[svc], local.service_secrets[svc])) :
       "${svc}/${secret}" => { service = svc, secret = secret }
     }
   ]...)

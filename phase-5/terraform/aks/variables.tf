@@ -146,7 +146,7 @@ variable "github_repository" {
 
 variable "app_namespace" {
   type        = string
-  description = "Kubernetes namespace of the three services."
+  description = "Kubernetes namespace of the apps."
   default     = "todo"
   validation {
     condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.app_namespace))
@@ -161,10 +161,11 @@ variable "services" {
     "todo-api"               = { service_account = "todo-api" }
     "recurring-task-service" = { service_account = "recurring-task-service" }
     "notification-service"   = { service_account = "notification-service" }
+    "chatbot-mcp"            = { service_account = "chatbot-mcp" }
   }
   validation {
-    condition     = alltrue([for k, v in var.services : can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", v.service_account)) && contains(["todo-api", "recurring-task-service", "notification-service"], k)])
-    error_message = "services keys must be the three app ids, values DNS-label ServiceAccount names."
+    condition     = alltrue([for k, v in var.services : can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", v.service_account)) && contains(["todo-api", "recurring-task-service", "notification-service", "chatbot-mcp"], k)])
+    error_message = "services keys must be the app ids (todo-api, recurring-task-service, notification-service, chatbot-mcp), values DNS-label ServiceAccount names."
   }
 }
 

@@ -1,5 +1,7 @@
 """NetworkPolicy is enforced (kube-router, firewall-only): a pod whose egress is allowed but
-that lacks the client label cannot reach Kafka or PostgreSQL; the same pod with the labels can."""
+that lacks the client label cannot reach Kafka or PostgreSQL; the same pod with the labels can.
+The probes' egress is opened by a policy of the test's own, so what refuses the unlabelled
+one is the ingress side (Kafka's and PostgreSQL's policies), not its own egress."""
 
 import json
 import uuid
@@ -58,15 +60,43 @@ def _probe_pod(name: str, labels: dict[str, str], image: str) -> dict[str, objec
     }
 
 
+def open_egress(suffix: str) -> dict[str, object]:
+    """Egress anywhere for the probe pods of one test (label phase5.io/np-probe=<suffix>)."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"np-probe-egress-{suffix}", "namespace": NS},
+        "spec": {
+            "podSelector": {"matchLabels": {"phase5.io/np-probe": suffix}},
+            "policyTypes": ["Egress"],
+            "egress": [{}],
+        },
+    }
+
+
+def start_probes(suffix: str, pods: list[dict[str, object]]) -> None:
+    items = [open_egress(suffix), *pods]
+    kubectl(
+        "apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    )
+    names = [f"pod/{p['metadata']['name']}" for p in pods]  # type: ignore[index]
+    kubectl("-n", NS, "wait", "--for=condition=Ready", *names, "--timeout=90s", timeout=120)
+
+
+def stop_probes(suffix: str, pods: list[str]) -> None:
+    kubectl("-n", NS, "delete", "pod", *pods, "--wait=false", check=False)
+    kubectl("-n", NS, "delete", "networkpolicy", f"np-probe-egress-{suffix}", check=False)
+
+
 @pytest.fixture
 def probes(cluster: None) -> Iterator[tuple[str, str]]:
     image = kubectl_json("-n", NS, "get", "deploy", f"{RELEASE}-todo-api")["spec"]["template"][
         "spec"
     ]["containers"][0]["image"]
     suffix = uuid.uuid4().hex[:6]
-    # Both may send to Kafka and PostgreSQL (the Dapr apps' egress policy selects them);
-    # only the first carries the labels Kafka's and PostgreSQL's ingress policies ask for.
-    base = {"app.kubernetes.io/instance": RELEASE, "phase5.io/dapr": "true"}
+    # Both may send anywhere (open_egress); only the first carries the labels Kafka's and
+    # PostgreSQL's ingress policies ask for.
+    base = {"app.kubernetes.io/instance": RELEASE, "phase5.io/np-probe": suffix}
     allowed = f"np-allowed-{suffix}"
     denied = f"np-denied-{suffix}"
     pods = [
@@ -77,23 +107,11 @@ def probes(cluster: None) -> Iterator[tuple[str, str]]:
         ),
         _probe_pod(denied, base, image),
     ]
-    kubectl(
-        "apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": pods})
-    )
     try:
-        kubectl(
-            "-n",
-            NS,
-            "wait",
-            "--for=condition=Ready",
-            f"pod/{allowed}",
-            f"pod/{denied}",
-            "--timeout=90s",
-            timeout=120,
-        )
+        start_probes(suffix, pods)
         yield allowed, denied
     finally:
-        kubectl("-n", NS, "delete", "pod", allowed, denied, "--wait=false", check=False)
+        stop_probes(suffix, [allowed, denied])
 
 
 def _targets() -> str:

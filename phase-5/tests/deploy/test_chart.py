@@ -1,5 +1,6 @@
 """What the chart promises, read from `helm template` output for every environment."""
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from tests.deploy.manifests import (
     render_ours,
 )
 
-APPS = ("todo-api", "recurring-task-service", "notification-service")
+# The services on Kafka, and every Dapr app (the MCP server publishes and subscribes nothing).
+SERVICES = ("todo-api", "recurring-task-service", "notification-service")
+APPS = (*SERVICES, "chatbot-mcp")
 Rendered = dict[str, list[Manifest]]
 
 
@@ -38,7 +41,7 @@ def _pod_annotations(docs: list[Manifest], app: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_every_environment_renders_the_three_services_and_their_dapr_resources(
+def test_every_environment_renders_the_apps_and_their_dapr_resources(
     ours: Rendered, env: str
 ) -> None:
     kinds = _kinds(ours[env])
@@ -91,10 +94,12 @@ def test_every_component_is_scoped_and_holds_secrets_only_by_reference(
                 assert set(item) == {"name", "secretKeyRef"}, (comp["metadata"]["name"], name)
     store = {d["metadata"]["name"]: d for d in components}
     assert store["workflowstore"]["scopes"] == ["recurring-task-service"]
-    assert store["chatstore"]["scopes"] == ["chat-api"], "chat history store is the chat app's only"
-    assert _metadata(store["chatstore"])["tableName"]["value"] == "dapr_chat_history"
+    assert store["chatstore"]["scopes"] == ["chatbot-mcp"], "chat history is the chatbot's only"
+    # The process stack's table (components/conversationstore.yaml): one schema everywhere.
+    assert _metadata(store["chatstore"])["tableName"]["value"] == "chatbot_conversations"
     assert _metadata(store["workflowstore"])["actorStateStore"]["value"] == "true"
-    assert sorted(store["pubsub"]["scopes"]) == sorted(APPS)
+    assert sorted(store["pubsub"]["scopes"]) == sorted(SERVICES)
+    assert sorted(store["secretstore"]["scopes"]) == sorted(APPS)
 
 
 def test_kafka_is_in_cluster_locally_and_redpanda_with_scram_over_tls_elsewhere(
@@ -150,6 +155,7 @@ def test_local_apps_read_only_their_own_secrets(ours: Rendered) -> None:
             "allowedSecrets": names,
         }
     assert "smtp-password" not in roles["todo-api"]["rules"][0]["resourceNames"]
+    assert roles["chatbot-mcp"]["rules"][0]["resourceNames"] == ["better-auth-secret"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -201,8 +207,12 @@ def test_dapr_annotations(ours: Rendered, env: str) -> None:
 def _routes(module: str) -> set[str]:
     import importlib
 
+    from fastapi import FastAPI
+
     app = importlib.import_module(module.split(":")[0]).app
-    return set(app.openapi()["paths"])
+    if isinstance(app, FastAPI):
+        return set(app.openapi()["paths"])
+    return {getattr(r, "path", "") for r in app.routes}  # Starlette (the MCP server)
 
 
 def test_probes_hit_paths_the_apps_serve(ours: Rendered) -> None:
@@ -255,6 +265,7 @@ def test_images_follow_the_local_contract(ours: Rendered) -> None:
         "todo-api": ["uvicorn", "api.main:app"],
         "recurring-task-service": ["uvicorn", "engine.service:app"],
         "notification-service": ["uvicorn", "notifications.service:app"],
+        "chatbot-mcp": ["uvicorn", "chatbot.service:app"],
     }
 
 
@@ -329,7 +340,33 @@ def test_network_policies_deny_by_default(ours: Rendered, env: str) -> None:
             if w["kind"] != "Pod"
             and w["spec"]["template"]["metadata"]["labels"].get("phase5.io/kafka-client")
         }
-        assert labelled == {f"phase5-{a}" for a in APPS}
+        assert labelled == {f"phase5-{a}" for a in SERVICES}
+    labels = {
+        app: _deployment(ours[env], app)["spec"]["template"]["metadata"]["labels"] for app in APPS
+    }
+    assert {k: v for k, v in labels["chatbot-mcp"].items() if k.startswith("phase5.io/")} == {
+        "phase5.io/dapr": "true",
+        "phase5.io/postgres-client": "true",
+        "phase5.io/api-client": "true",
+    }
+    # Kafka and PostgreSQL egress follow the client labels, not the Dapr one.
+    for store in ("kafka", "postgres"):
+        if f"phase5-{store}-clients-egress" in policies:
+            selector = policies[f"phase5-{store}-clients-egress"]["podSelector"]["matchLabels"]
+            assert selector == {
+                f"phase5.io/{store}-client": "true",
+                "app.kubernetes.io/instance": "phase5",
+            }
+    dapr_egress = json.dumps(policies["phase5-dapr-apps-egress"]["egress"])
+    assert "9092" not in dapr_egress and "5432" not in dapr_egress
+    mcp_in = policies["phase5-chatbot-mcp-ingress"]
+    assert mcp_in["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "chatbot-mcp"
+    assert mcp_in["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": {"phase5.io/mcp-client": "true"}}}],
+            "ports": [{"protocol": "TCP", "port": 8003}],
+        }
+    ]
 
 
 @pytest.mark.parametrize("env", ("staging", "production"))
@@ -338,6 +375,14 @@ def test_ingress_has_tls_from_cert_manager(ours: Rendered, env: str) -> None:
     assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
     assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
     assert not [d for d in ours["local"] if d["kind"] == "Ingress"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_mcp_sessions_stay_on_the_replica_that_holds_them(ours: Rendered, env: str) -> None:
+    svc = find(ours[env], "Service", "phase5-chatbot-mcp")
+    assert svc["spec"]["sessionAffinity"] == "ClientIP"
+    assert svc["spec"]["ports"][0]["port"] == 8003
+    assert "sessionAffinity" not in find(ours[env], "Service", "phase5-todo-api")["spec"]
 
 
 def test_the_test_mailbox_never_runs_in_production(ours: Rendered) -> None:
@@ -381,4 +426,8 @@ def test_app_commands_are_valid_uvicorn_invocations_of_importable_apps(ours: Ren
         assert ctx.params["host"] == "0.0.0.0"
         assert ctx.params["port"] == spec["containers"][0]["ports"][0]["containerPort"]
         assert ctx.params["timeout_graceful_shutdown"] < spec["terminationGracePeriodSeconds"]
-        assert import_from_string(ctx.params["app"]).title == app
+        served = import_from_string(ctx.params["app"])
+        if app == "chatbot-mcp":  # Starlette: no title; its health route is its mark
+            assert "/healthz" in {getattr(r, "path", "") for r in served.routes}
+        else:
+            assert served.title == app

@@ -17,7 +17,7 @@ from notifications import secrets as notification_secrets
 from tests.deploy.terraform_hcl import ENVIRONMENTS, MODULE, Module, backend, module, refs, tfvars
 
 AUDIENCE = "api://AzureADTokenExchange"
-APP_IDS = {"todo-api", "recurring-task-service", "notification-service"}
+APP_IDS = {"todo-api", "recurring-task-service", "notification-service", "chatbot-mcp"}
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +197,10 @@ def test_each_service_reads_only_the_secrets_it_needs(m: Module) -> None:
     assert "better-auth-secret" not in per_service["notification-service"]
     assert "smtp-password" not in per_service["todo-api"]
     assert "vapid-private-key" not in per_service["todo-api"]
+    assert per_service["chatbot-mcp"] == ["better-auth-secret"]
+    # The MCP server publishes nothing: no Redpanda credentials for its sidecar.
+    assert m.locals["component_secrets"]["chatbot-mcp"] == ["dapr-state-connection"]
+    assert set(m.locals["component_secrets"]) == APP_IDS
     grant = m.resource("azurerm_role_assignment", "service_secret")
     assert grant["role_definition_name"] == "Key Vault Secrets User"
     # Scoped to one secret, never to the vault.

@@ -72,9 +72,7 @@ def test_this_and_following_splits_the_series(api: httpx.Client) -> None:
     assert moved["series_id"] != old and moved["title"] == "Run 5 km"
     assert moved["due_at"] == second["due_at"], "the new series starts at this occurrence"
     old_series = api.get(f"/series/{old}", headers=auth(user)).json()
-    assert datetime.fromisoformat(old_series["ends_at"]) < datetime.fromisoformat(
-        second["due_at"]
-    )
+    assert datetime.fromisoformat(old_series["ends_at"]) < datetime.fromisoformat(second["due_at"])
     eventually(
         lambda: api.get(f"/series/{old}", headers=auth(user)).json()["status"] == "completed",
         timeout=15,

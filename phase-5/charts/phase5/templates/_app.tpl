@@ -1,7 +1,8 @@
 {{/*
 One Dapr-enabled service: ServiceAccount, (local) secret-reading Role, Deployment, Service,
 PodDisruptionBudget, HorizontalPodAutoscaler. Called by each service's own template file
-with (dict "root" $ "svc" .Values.apps.<name>).
+with (dict "root" $ "svc" .Values.apps.<name>), plus "env" (a dict of extra Settings the
+service's template computes, e.g. in-cluster URLs).
 */}}
 {{- define "phase5.app" -}}
 {{- $root := .root -}}
@@ -88,8 +89,9 @@ spec:
         {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 8 }}
         # NetworkPolicy keys: only labelled pods reach Kafka / PostgreSQL / the control plane.
         phase5.io/dapr: "true"
-        phase5.io/kafka-client: "true"
-        phase5.io/postgres-client: "true"
+        {{- range $svc.clientOf }}
+        phase5.io/{{ . }}-client: "true"
+        {{- end }}
         {{- if eq $root.Values.secretStore.type "azure.keyvault" }}
         azure.workload.identity/use: "true"
         {{- end }}
@@ -152,12 +154,14 @@ spec:
             - {name: DATABASE_URL_SECRET, value: {{ $root.Values.postgres.databaseUrlSecret | quote }}}
             - {name: DB_POOL_SIZE, value: {{ $svc.dbPoolSize | quote }}}
             - {name: PUBLIC_BASE_URL, value: {{ $root.Values.publicBaseUrl | quote }}}
+            # Rotating secrets are read again after this long (and at once when refused).
+            - {name: SECRET_MAX_AGE_SECONDS, value: {{ $root.Values.secretStore.maxAgeSeconds | quote }}}
             - {name: PYTHONDONTWRITEBYTECODE, value: "1"}
             # Traces (infra/tracing.py): the apps sample like their sidecars.
             - {name: TRACING_ENABLED, value: {{ ne $root.Values.tracing.zipkinEndpoint "" | quote }}}
             - {name: TRACING_SAMPLE_RATIO, value: {{ $root.Values.dapr.tracingSamplingRate | quote }}}
             - {name: ZIPKIN_ENDPOINT, value: {{ $root.Values.tracing.zipkinEndpoint | quote }}}
-            {{- range $k, $v := $svc.env }}
+            {{- range $k, $v := merge (dict) $svc.env (.env | default dict) }}
             - {name: {{ $k }}, value: {{ $v | quote }}}
             {{- end }}
           startupProbe:
@@ -194,6 +198,9 @@ metadata:
     {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 4 }}
 spec:
   type: ClusterIP
+  {{- with $svc.sessionAffinity }}
+  sessionAffinity: {{ . }}
+  {{- end }}
   selector:
     {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 4 }}
   ports:
