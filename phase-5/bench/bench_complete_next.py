@@ -169,9 +169,10 @@ def main(completions: int, per_rule: int, fresh_per_rule: int) -> None:
         for rule in RULES:
             print("  " + summary(f"{rule!r}", fresh[rule]))
     everything = [ms for values in samples.values() for ms in values]
-    print(summary(f"complete -> next instance, {len(series)} series, all rules", everything))
-    for rule in RULES:
-        print("  " + summary(f"{rule!r}", samples[rule]))
+    if everything:
+        print(summary(f"complete -> next instance, {len(series)} series, all rules", everything))
+        for rule in RULES:
+            print("  " + summary(f"{rule!r}", samples[rule]))
     both = everything + fresh_all
     print(summary(f"both phases, {len(both)} completions", both))
     print(f"engine event deliveries answered with a retry: {retries:.0f}")
