@@ -98,3 +98,10 @@ def test_a_paused_series_advertises_no_upcoming_occurrence(api: httpx.Client) ->
     assert resumed["upcoming_occurrence"] == resumed["next_occurrences"][0]
     task = api.get(f"/tasks/{tid}", headers=auth(user)).json()
     assert task["upcoming_occurrence"] == resumed["upcoming_occurrence"]
+
+    # Paused with nothing pending: there is no next occurrence to skip (a skip would be
+    # undone by the resume anyway), so it is a 409 that says what to do.
+    assert api.post(f"/series/{sid}/pause", headers=auth(user)).status_code == 200
+    assert api.delete(f"/tasks/{tid}", headers=auth(user)).status_code == 204
+    r = api.post(f"/series/{sid}/skip", headers=auth(user))
+    assert r.status_code == 409 and "resume it first" in r.json()["error"]["message"]
