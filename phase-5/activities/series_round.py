@@ -1,11 +1,13 @@
 """`advance_series`: one round of a series in ONE transaction (throughput is bounded by
 rounds, and each activity costs a scheduler round trip). It reads the series and its
-instances (the truth), creates what is due (idempotent on (series_id, occurrence_at)),
+instances (the truth), creates what is due (idempotent on the instance's key: its slot,
+or for an after-completion series the instance it follows),
 writes their reminders and v1.task.created events, and says what to wait for next.
 Reminder jobs are registered by the consumer of v1.task.created, from the same rows."""
 
 import hashlib
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -66,7 +68,10 @@ async def _advance(inp: RoundInput) -> dict[str, Any]:
         for i, occurrence in enumerate(plan.create):
             if i:
                 await res.limiter.acquire()
-            task = await materialize(session, series, occurrence, now, source=SOURCE)
+            follows = uuid.UUID(plan.follows) if plan.follows else None
+            task = await materialize(
+                session, series, occurrence, now, source=SOURCE, follows=follows
+            )
             if task is not None:
                 created.append(str(task.task_id))
         series.upcoming_occurrence = plan.next_occurrence

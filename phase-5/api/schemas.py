@@ -257,7 +257,11 @@ class TaskPublic(BaseModel):
     recurrence_pattern: str | None = Field(description="the series' RRULE; null for a one-off")
     recurrence_end_date: UtcDateTime | None
     upcoming_occurrence: UtcDateTime | None = Field(
-        description="the series' next occurrence after its pending ones"
+        description=(
+            "the series' next occurrence after its pending ones; null for a one-off task and "
+            "while the series is paused, deleted or completed (a paused series creates "
+            "nothing until resumed, then continues from the first occurrence after the resume)"
+        )
     )
     reminders: list[str] = Field(description='offsets before due, e.g. ["1d", "1h"]')
     completed_at: UtcDateTime | None
@@ -270,7 +274,7 @@ class SeriesPublic(BaseModel):
     title: str
     description: str | None
     priority: str
-    status: str
+    status: str = Field(description="active | paused | completed | deleted")
     rrule: str
     phrase: str | None
     rule_description: str
@@ -281,8 +285,17 @@ class SeriesPublic(BaseModel):
     count: int | None
     lead_time_minutes: int
     reminders: list[str]
-    upcoming_occurrence: UtcDateTime | None
-    next_occurrences: list[UtcDateTime]
+    upcoming_occurrence: UtcDateTime | None = Field(
+        description="the first of `next_occurrences`, null when it is empty"
+    )
+    next_occurrences: list[UtcDateTime] = Field(
+        description=(
+            "the occurrences the engine will create next (up to 5), after the pending ones; "
+            "empty while the series is paused (nothing is created until it is resumed, and "
+            "resuming continues from the first occurrence after the resume, so no date is "
+            "promised), and once it is deleted or completed"
+        )
+    )
     created_at: UtcDateTime | None
     updated_at: UtcDateTime | None
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import and_, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -132,8 +132,10 @@ def upcoming_after(
     series: RecurringSeries, last: datetime | None, now: datetime, n: int = 1
 ) -> list[datetime]:
     """The occurrences the engine will create next: after the latest materialized one and
-    after `skip_until` (what the engine's round uses too), never before now."""
-    if series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED):
+    after `skip_until` (what the engine's round uses too), never before now. None for a
+    paused series: it creates nothing until resumed, and resuming continues from the first
+    occurrence after the resume, so any date shown now might never happen."""
+    if series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED, SeriesStatus.PAUSED):
         return []
     floor = max((t for t in (last, series.skip_until) if t is not None), default=None)
     after = now - timedelta(minutes=1) if floor is None else floor
@@ -266,15 +268,21 @@ def check_series_capacity(rec: Recurrence, now: datetime, cap: int) -> int:
 async def brought_by_completion(
     session: AsyncSession, task: Task, completed_at: datetime
 ) -> list[Task]:
-    """The instances the engine created because `task` was completed: later, pending,
-    untouched (never edited) and created after the completion."""
+    """The instances the engine created because `task` was completed, if still pending and
+    untouched (never edited): an after-completion series names it (it follows `task`,
+    whatever its due date, which may be earlier after an early completion); on a fixed
+    schedule, the later instances created after the completion."""
+    fixed_schedule = and_(
+        col(Task.follows_task_id).is_(None),
+        col(Task.occurrence_at) > task.occurrence_at,
+        col(Task.created_at) >= completed_at,
+    )
     query = select(Task).where(
         Task.series_id == task.series_id,
         Task.status == TaskStatus.PENDING,
         col(Task.is_exception).is_(False),
-        col(Task.occurrence_at) > task.occurrence_at,
-        col(Task.created_at) >= completed_at,
         col(Task.updated_at) == col(Task.created_at),
+        or_(col(Task.follows_task_id) == task.task_id, fixed_schedule),
     )
     return list((await session.exec(query)).all())
 

@@ -18,7 +18,10 @@ def when(iso: str | None, timezone: str | None = None) -> str:
 def series_line(s: dict[str, Any], upcoming: int = 3) -> str:
     tz = s.get("timezone")
     nexts = [when(at, tz) for at in (s.get("next_occurrences") or [])[:upcoming]]
-    ahead = "; next: " + ", ".join(nexts) if nexts else "; nothing upcoming"
+    if s.get("status") == "paused":
+        ahead = "; paused; nothing upcoming until resumed"
+    else:
+        ahead = "; next: " + ", ".join(nexts) if nexts else "; nothing upcoming"
     return (
         f'- "{s["title"]}" (series {s["series_id"]}, {s["status"]}): '
         f"{s.get('rule_description') or s.get('rrule')}{ahead}"

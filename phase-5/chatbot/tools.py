@@ -193,7 +193,8 @@ def register(server: MCPServer, deps: ToolDeps) -> None:
             later = [f"- {when(at, tz)}" for at in s.get("next_occurrences") or []]
             parts = [f'"{s["title"]}" ({s["status"]}): {s["rule_description"]}.']
             parts.append("Pending tasks:\n" + ("\n".join(created) or "- none"))
-            parts.append("Later occurrences (not created yet):\n" + ("\n".join(later) or "- none"))
+            none = "- none while paused" if s["status"] == "paused" else "- none"
+            parts.append("Later occurrences (not created yet):\n" + ("\n".join(later) or none))
             return "\n".join(parts), {"series_id": sid, "title": s["title"]}
 
         return await run(ctx, "upcoming_occurrences", {"series_id": series_id}, body)

@@ -40,7 +40,9 @@ due Friday 09:00; "every 2 weeks" completed on a Wednesday is due on the Wednesd
 weeks later; "monthly" completed on 31 January is due on the last day of February
 (after-completion days of month past the 28th fall back to the month's last day);
 "yearly on April 15" completed in February is due April 15 next year; "every weekday"
-completed on Tuesday is due next Monday (the next period is next week). The end date
+completed on Tuesday is due next Monday (the next period is next week). Completed early,
+the same holds (Todoist's convention): "every 3 days" due Friday and completed Tuesday is
+due Friday again, "every day" would be Wednesday (planning.py). The end date
 still applies; with a COUNT the caller passes how many are completed. ``preview`` and
 ``next_after`` show the rule's planned schedule from the start in both modes.
 

@@ -8,6 +8,10 @@ rules below are unit-tested on their own:
 - Occurrences at or before `skip_until` are never created (resume, skip, regenerate).
 - After completion: the next instance is created when nothing is pending, due per the
   rule re-anchored at the latest completion (or at `now` when the last one was removed).
+  As in Todoist, that holds when the task was completed early too: the next due date may
+  be the occurrence just completed, or an earlier one ("every day", due Friday, completed
+  Tuesday: due Wednesday). Only `skip_until` bounds it from below, never the slots taken;
+  the new instance is keyed by the instance it follows (`Plan.follows`), not by its slot.
 - The series is finished when the rule has nothing left and nothing is pending."""
 
 from dataclasses import dataclass, field
@@ -30,6 +34,9 @@ class SeriesView:
     latest_completed_at: datetime | None
     latest_is_completed: bool
     completed_count: int
+    latest_instance: str | None = None
+    """The most recently created instance (any status): an after-completion successor
+    follows it."""
 
 
 @dataclass
@@ -38,6 +45,8 @@ class Plan:
     next_occurrence: datetime | None = None
     wake_at: datetime | None = None
     finished: bool = False
+    follows: str | None = None
+    """After completion: the instance the one created follows (its idempotency key)."""
 
 
 def _latest_at_or_before(rec: Recurrence, first_missed: datetime, now: datetime) -> datetime:
@@ -56,7 +65,7 @@ def _latest_at_or_before(rec: Recurrence, first_missed: datetime, now: datetime)
 def plan_round(rec: Recurrence, view: SeriesView, now: datetime) -> Plan:
     floor = max((t for t in (view.last_occurrence, view.skip_until) if t), default=None)
     if rec.mode is Mode.AFTER_COMPLETION:
-        return _plan_after_completion(rec, view, now, floor)
+        return _plan_after_completion(rec, view, now)
     plan = Plan()
     pending = view.pending
     cursor = floor or now - timedelta(minutes=1)
@@ -77,20 +86,18 @@ def plan_round(rec: Recurrence, view: SeriesView, now: datetime) -> Plan:
     return plan
 
 
-def _plan_after_completion(
-    rec: Recurrence, view: SeriesView, now: datetime, floor: datetime | None
-) -> Plan:
+def _plan_after_completion(rec: Recurrence, view: SeriesView, now: datetime) -> Plan:
     if view.pending:
         return Plan()  # the next due date depends on when this one is completed
     if view.last_occurrence is None:
-        first = rec.next_after(floor or now - timedelta(minutes=1))
+        first = rec.next_after(view.skip_until or now - timedelta(minutes=1))
         return Plan(create=[first]) if first else Plan(finished=True)
     anchor = view.latest_completed_at if view.latest_is_completed else now
     if view.skip_until is not None and (anchor is None or view.skip_until > anchor):
         anchor = view.skip_until
     nxt = rec.next_after_completion(anchor or now, completed_count=view.completed_count)
-    if nxt is not None and floor is not None and nxt <= floor:
-        nxt = rec.next_after(floor)
+    if nxt is not None and view.skip_until is not None and nxt <= view.skip_until:
+        nxt = rec.next_after(view.skip_until)
     if nxt is None:
         return Plan(finished=True)
-    return Plan(create=[nxt], next_occurrence=nxt)
+    return Plan(create=[nxt], next_occurrence=nxt, follows=view.latest_instance)

@@ -1,5 +1,7 @@
 """Materializing the instances of a series: the one write both the API (first instance) and
-the engine's activity (every later one) perform, idempotent on (series_id, occurrence_at)."""
+the engine's activity (every later one) perform. Idempotent on its key: (series_id,
+occurrence_at) for a slot of the schedule, or, for an after-completion successor, the
+instance it follows (it may be due on a slot already taken: completed early)."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -37,6 +39,7 @@ async def materialize(
     now: datetime,
     *,
     source: str,
+    follows: uuid.UUID | None = None,
 ) -> Task | None:
     """Creates the instance for `occurrence` with its reminders and its v1.task.created
     event, all in the caller's transaction. None when it already exists (a retry)."""
@@ -54,8 +57,11 @@ async def materialize(
             status=TaskStatus.PENDING,
             is_exception=False,
             is_recurring=True,
+            follows_task_id=follows,
         )
-        .on_conflict_do_nothing(constraint="uq_tasks_series_occurrence")
+        # Whichever key the row has (uq_tasks_series_occurrence for a slot,
+        # uq_tasks_follows for a successor): an existing one means this write already ran.
+        .on_conflict_do_nothing()
         .returning(Task)
     )
     found = await session.execute(select(Task).from_statement(stmt))

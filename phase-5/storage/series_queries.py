@@ -14,7 +14,8 @@ _VIEW = text(
     SELECT max(occurrence_at) AS last_occurrence,
            count(*) FILTER (WHERE status = 'pending') AS pending,
            count(*) FILTER (WHERE status = 'completed') AS completed,
-           (array_agg(status ORDER BY occurrence_at DESC))[1] AS latest_status,
+           (array_agg(status ORDER BY created_at DESC, task_id DESC))[1] AS latest_status,
+           (array_agg(task_id ORDER BY created_at DESC, task_id DESC))[1] AS latest_task_id,
            max(completed_at) AS latest_completed_at
     FROM tasks WHERE series_id = :sid
     """
@@ -37,6 +38,7 @@ async def series_view(session: AsyncSession, series: RecurringSeries) -> SeriesV
         latest_completed_at=row.latest_completed_at,
         latest_is_completed=row.latest_status == TaskStatus.COMPLETED,
         completed_count=row.completed,
+        latest_instance=None if row.latest_task_id is None else str(row.latest_task_id),
     )
 
 

@@ -70,7 +70,16 @@ class RecurringSeries(SQLModel, table=True):
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
     __table_args__ = (
-        UniqueConstraint("series_id", "occurrence_at", name="uq_tasks_series_occurrence"),
+        # One instance per slot of a fixed schedule; an after-completion instance is
+        # keyed by the instance it follows instead (migration 0005 says why).
+        Index(
+            "uq_tasks_series_occurrence",
+            "series_id",
+            "occurrence_at",
+            unique=True,
+            postgresql_where=text("follows_task_id IS NULL"),
+        ),
+        Index("uq_tasks_follows", "follows_task_id", unique=True),
         Index("ix_tasks_user_status_due", "user_id", "status", "due_date", "task_id"),
         Index("ix_tasks_user_created", "user_id", "created_at", "task_id"),
         Index("ix_tasks_series_status", "series_id", "status"),
@@ -84,6 +93,8 @@ class Task(SQLModel, table=True):
     priority: str = Field(default="medium", max_length=16)
     due_date: datetime | None = timestamp_field()
     occurrence_at: datetime | None = timestamp_field()
+    # After-completion series: the instance whose completion (or removal) brought this one.
+    follows_task_id: uuid.UUID | None = None
     status: str = Field(default=TaskStatus.PENDING, max_length=16)
     is_exception: bool = False
     is_recurring: bool = False

@@ -189,7 +189,8 @@ async def resume_series(
         if series.status != SeriesStatus.PAUSED:
             return False
         series.status = SeriesStatus.ACTIVE
-        series.skip_until = sc.now_utc()
+        now = sc.now_utc()
+        series.skip_until = max(now, series.skip_until) if series.skip_until else now
         return True
 
     return await _act(request, session, user_id, idempotency_key, series_id, "resumed", apply)
@@ -204,13 +205,19 @@ async def skip_next_occurrence(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Skips the next occurrence: the earliest pending instance is removed (its slot stays
-    taken), or, with none pending, the next one is never created."""
+    taken), or, with none pending, the next one is never created. A paused series with
+    nothing pending has no next occurrence yet (409): resume it first."""
 
     async def apply(series: RecurringSeries) -> bool:
         pending = await sc.pending_from(session, series.series_id, None)
         if pending:
             await sc.retire_tasks(session, pending[:1], hard=False)
             return True
+        if series.status == SeriesStatus.PAUSED:
+            raise Conflict(
+                "This series is paused, so it has no next occurrence to skip: "
+                "resume it first (it continues from the first occurrence after the resume)."
+            )
         last = (await sc.last_occurrences(session, [series.series_id])).get(series.series_id)
         upcoming = sc.upcoming_after(series, last, sc.now_utc())
         if not upcoming:

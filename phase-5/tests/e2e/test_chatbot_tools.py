@@ -191,6 +191,12 @@ async def test_edit_one_occurrence_then_the_series_then_pause_and_resume() -> No
         failed, text = await call(client, "pause_series")
         assert not failed and "Paused" in text
         assert api_get(f"/series/{sid}", user)["status"] == "paused"
+        # Paused: nothing is created until resumed, so nothing is announced as coming.
+        failed, text = await call(client, "upcoming_occurrences")
+        assert not failed and "(paused)" in text, text
+        assert text.endswith("Later occurrences (not created yet):\n- none while paused"), text
+        failed, text = await call(client, "list_series")
+        assert not failed and "paused; nothing upcoming until resumed" in text, text
         failed, text = await call(client, "resume_series")
         assert not failed and "Resumed" in text
         assert api_get(f"/series/{sid}", user)["status"] == "active"

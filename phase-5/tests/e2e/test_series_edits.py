@@ -79,6 +79,11 @@ def test_this_and_following_splits_the_series(api: httpx.Client) -> None:
     )
     new_series = api.get(f"/series/{moved['series_id']}", headers=auth(user)).json()
     assert new_series["status"] == "active" and new_series["title"] == "Run 5 km"
+    # The new series and its first task agree on the occurrence after that task.
+    after = datetime.fromisoformat(moved["due_at"]) + timedelta(days=1)
+    assert datetime.fromisoformat(new_series["upcoming_occurrence"]) == after
+    assert new_series["upcoming_occurrence"] == new_series["next_occurrences"][0]
+    assert moved["upcoming_occurrence"] == new_series["upcoming_occurrence"]
     eventually(lambda: _running(moved["series_id"]), timeout=30)
     history = _tasks(api, user, status="completed")
     assert [t["task_id"] for t in history] == [first["task_id"]], (

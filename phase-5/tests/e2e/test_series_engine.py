@@ -202,6 +202,12 @@ def test_skip_removes_the_next_occurrence(api: httpx.Client) -> None:
     due = datetime.fromisoformat(nxt[0]["due_at"])
     assert due - datetime.fromisoformat(first["due_at"]) == timedelta(days=1)
     assert query("SELECT status FROM tasks WHERE task_id = %s", first["task_id"]) == [("deleted",)]
+    # The series and its task agree on what comes after the pending one.
+    series = api.get(f"/series/{sid}", headers=auth(user)).json()
+    assert series["upcoming_occurrence"] == series["next_occurrences"][0]
+    assert datetime.fromisoformat(series["upcoming_occurrence"]) == due + timedelta(days=1)
+    task = api.get(f"/tasks/{nxt[0]['task_id']}", headers=auth(user)).json()
+    assert task["upcoming_occurrence"] == series["upcoming_occurrence"]
 
 
 def test_dapr_cli_lists_series_workflows_and_shows_a_round(api: httpx.Client) -> None:

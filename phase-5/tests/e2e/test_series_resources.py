@@ -72,3 +72,36 @@ def test_reopen_undoes_a_completion(api: httpx.Client) -> None:
     api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user))
     back = eventually(lambda: _tasks(api, user, status="pending"), timeout=15)
     assert back[0]["due_at"] == nxt[0]["due_at"]
+
+
+def test_a_paused_series_advertises_no_upcoming_occurrence(api: httpx.Client) -> None:
+    """Paused: nothing is created until it is resumed, and resuming continues from the
+    first occurrence after the resume, so neither the series nor its tasks list any
+    upcoming occurrence; resumed, both list them again and agree."""
+    user = new_user()
+    first = _create(api, user, "Plan the week", rule="every Monday at 9 AM", timezone="UTC")
+    sid, tid = first["series_id"], first["task_id"]
+    r = api.post(f"/series/{sid}/pause", headers=auth(user))
+    assert r.status_code == 200, r.text
+    for series in (r.json(), api.get(f"/series/{sid}", headers=auth(user)).json()):
+        assert series["status"] == "paused"
+        assert series["next_occurrences"] == [] and series["upcoming_occurrence"] is None
+    listed = api.get("/series", params={"status": "paused"}, headers=auth(user)).json()
+    assert listed["items"][0]["next_occurrences"] == []
+    task = api.get(f"/tasks/{tid}", headers=auth(user)).json()
+    assert task["status"] == "pending" and task["upcoming_occurrence"] is None
+    in_list = _tasks(api, user, series_id=sid)
+    assert [t["upcoming_occurrence"] for t in in_list] == [None]
+
+    resumed = api.post(f"/series/{sid}/resume", headers=auth(user)).json()
+    assert resumed["status"] == "active" and resumed["next_occurrences"]
+    assert resumed["upcoming_occurrence"] == resumed["next_occurrences"][0]
+    task = api.get(f"/tasks/{tid}", headers=auth(user)).json()
+    assert task["upcoming_occurrence"] == resumed["upcoming_occurrence"]
+
+    # Paused with nothing pending: there is no next occurrence to skip (a skip would be
+    # undone by the resume anyway), so it is a 409 that says what to do.
+    assert api.post(f"/series/{sid}/pause", headers=auth(user)).status_code == 200
+    assert api.delete(f"/tasks/{tid}", headers=auth(user)).status_code == 204
+    r = api.post(f"/series/{sid}/skip", headers=auth(user))
+    assert r.status_code == 409 and "resume it first" in r.json()["error"]["message"]

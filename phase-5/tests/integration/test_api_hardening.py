@@ -160,6 +160,28 @@ def test_a_series_that_would_flood_pending_instances_is_refused(api: httpx.Clien
     assert api.get(f"/series/{sid}", headers=auth(user)).json()["lead_time_minutes"] == 15
 
 
+def test_a_user_has_at_most_5000_pending_tasks(api: httpx.Client) -> None:
+    """The per-user cap (MAX_PENDING_PER_USER, 5000): 4999 pending rows written directly,
+    the 5000th task is accepted, the next one and a new series are a clear 422."""
+    user = new_user()
+    inserted = query(
+        "WITH bulk AS (INSERT INTO tasks (task_id, user_id, title, priority, status, "
+        "is_exception, is_recurring) SELECT gen_random_uuid(), %s, 'bulk', 'medium', 'pending', "
+        "false, false FROM generate_series(1, 4999) RETURNING 1) SELECT count(*) FROM bulk",
+        user,
+    )
+    assert inserted == [(4999,)]
+    assert api.post("/tasks", json={"title": "last"}, headers=auth(user)).status_code == 201
+    err = _error(api.post("/tasks", json={"title": "one too many"}, headers=auth(user)), 422)
+    assert "You have 5000 pending tasks; at most 5000" in err["message"]
+    series = {"title": "s", "recurrence": {"rule": "daily", "timezone": "UTC"}}
+    assert (
+        "at most 5000"
+        in _error(api.post("/tasks", json=series, headers=auth(user)), 422)["message"]
+    )
+    assert query("SELECT count(*) FROM tasks WHERE user_id = %s", user) == [(5000,)]
+
+
 FOUR_AN_HOUR = (
     "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;"
     "BYMINUTE=0,15,30,45"

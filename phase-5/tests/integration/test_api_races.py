@@ -1,7 +1,8 @@
 """Concurrent edits of one series end in 200/204 or 409, never 500, and leave the series
 consistent (issue 11: each request used to lock its task, then the series, then the other's
 rows: DeadlockDetectedError). Each race runs 20 times on a fresh series with 3 pending
-instances (a daily rule with a 3-day lead time: the engine creates them)."""
+instances (a daily rule with a 3-day lead time: the engine creates them); and 20 concurrent
+completions of one instance, 20 times, bring exactly one next instance."""
 
 import threading
 from collections import Counter
@@ -171,5 +172,39 @@ def _complete_race(client: httpx.Client, i: int) -> list[int]:
 
 
 def test_complete_against_edit_all_and_delete_all(client: httpx.Client) -> None:
-    seen = Counter(c for i in range(TRIALS) for c in _complete_race(client, i))
+    # Alternating, so each pairing (complete + edit all, complete + delete all) runs TRIALS times.
+    seen = Counter(c for i in range(2 * TRIALS) for c in _complete_race(client, i))
     _statuses_ok(seen, {200, 204, 404, 409})
+
+
+def _completions(client: httpx.Client) -> list[int]:
+    """20 concurrent completions of one instance: one completion, one event, and exactly
+    one next instance (the one the engine's round creates for it)."""
+    user = new_user()
+    r = client.post(
+        "/tasks",
+        json={"title": "Stretch", "recurrence": {"rule": "daily", "timezone": "UTC"}},
+        headers=auth(user),
+    )
+    assert r.status_code == 201, r.text
+    first, sid = r.json(), r.json()["series_id"]
+    codes = _race(*[_complete(user, first)] * 20)
+
+    def next_pending() -> list[Any] | None:
+        rows = query("SELECT task_id FROM tasks WHERE series_id = %s AND status = 'pending'", sid)
+        return rows or None
+
+    assert len(eventually(next_pending, timeout=15)) == 1
+    events = query(
+        "SELECT count(*) FROM outbox WHERE event_type = 'v1.task.completed' "
+        "AND payload->'data'->'task'->>'task_id' = %s",
+        first["task_id"],
+    )
+    assert events == [(1,)], "a repeated completion emits nothing"
+    assert query("SELECT count(*) FROM tasks WHERE series_id = %s", sid) == [(2,)]
+    return codes
+
+
+def test_concurrent_completions_bring_exactly_one_next_instance(client: httpx.Client) -> None:
+    seen = Counter(c for _ in range(TRIALS) for c in _completions(client))
+    _statuses_ok(seen, {200})

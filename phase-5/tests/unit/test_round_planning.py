@@ -1,5 +1,6 @@
 """The rules of one series round (recurrence/planning.py), on plain values."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from recurrence import Mode, parse_recurrence
@@ -103,3 +104,57 @@ def test_after_completion_waits_for_completion_then_counts_from_it() -> None:
         completed,
     )
     assert plan.create == [at(6)], "3 days after the Tuesday completion, at the series' 09:00"
+
+
+def _every(rule: str):  # type: ignore[no-untyped-def]
+    return parse_recurrence(
+        rule,
+        timezone="UTC",
+        now=NOW,
+        start=datetime(2026, 3, 6, 9, 0),  # first due Friday 6 March, 09:00
+        mode=Mode.AFTER_COMPLETION,
+    )
+
+
+def _completed_early(completed: datetime):  # type: ignore[no-untyped-def]
+    return view(
+        last_occurrence=at(6),
+        pending=0,
+        latest_completed_at=completed,
+        latest_is_completed=True,
+        completed_count=1,
+        latest_instance="friday-task",
+    )
+
+
+def test_completed_early_the_next_is_completion_plus_interval_even_on_the_same_slot() -> None:
+    """Todoist's convention: every 3 days, due Friday, completed Tuesday -> Friday again
+    (the slot just completed), keyed by the instance it follows, not by that slot."""
+    tuesday = at(3, 13)
+    plan = plan_round(_every("FREQ=DAILY;INTERVAL=3"), _completed_early(tuesday), tuesday)
+    assert plan.create == [at(6)] and plan.next_occurrence == at(6)
+    assert plan.follows == "friday-task"
+
+
+def test_completed_early_the_next_may_come_before_the_completed_occurrence() -> None:
+    tuesday = at(3, 13)
+    plan = plan_round(_every("FREQ=DAILY"), _completed_early(tuesday), tuesday)
+    assert plan.create == [at(4)], "Wednesday 09:00, before the completed Friday"
+
+
+def test_completed_early_still_respects_skip_until() -> None:
+    tuesday = at(3, 13)
+    seen = replace(_completed_early(tuesday), skip_until=at(5, 12))
+    plan = plan_round(_every("FREQ=DAILY"), seen, tuesday)
+    assert plan.create == [at(6)], "the first occurrence after skip_until"
+
+
+def test_a_removed_latest_instance_counts_from_now_and_is_followed() -> None:
+    seen = replace(_completed_early(at(1)), latest_is_completed=False, latest_instance="gone")
+    plan = plan_round(_every("FREQ=DAILY;INTERVAL=3"), seen, NOW)
+    assert plan.create == [at(5)] and plan.follows == "gone"
+
+
+def test_fixed_schedule_instances_follow_nothing() -> None:
+    plan = plan_round(daily_9am(), view(last_occurrence=at(2), latest_instance="x"), NOW)
+    assert plan.create and plan.follows is None
