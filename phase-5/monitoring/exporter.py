@@ -13,8 +13,8 @@ from infra.settings import Settings, get_settings
 from monitoring.kafka_lag import KafkaLagCollector, KafkaLagReader
 
 
-def kafka_config(settings: Settings) -> dict[str, str]:
-    config = {
+def kafka_config(settings: Settings) -> dict[str, str | int | float | bool]:
+    config: dict[str, str | int | float | bool] = {
         "bootstrap.servers": settings.kafka_brokers,
         "security.protocol": settings.kafka_security_protocol,
         "client.id": settings.app_id,

@@ -11,8 +11,9 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConsumerGroupTopicPartitions, OffsetSpec
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin._listoffsets import OffsetSpec  # admin re-exports it untyped
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -21,6 +22,8 @@ log = logging.getLogger("kafka-lag-exporter")
 DLQ_SUFFIX = "-dlq"
 # The exporter's own consumer only reads (assign + seek, never commits): no group appears.
 OWN_GROUP = "kafka-lag-exporter"
+_LATEST: OffsetSpec = OffsetSpec.latest()  # type: ignore[no-untyped-call]
+_EARLIEST: OffsetSpec = OffsetSpec.earliest()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,16 @@ def lag_of(committed: int, end: int) -> int:
 class KafkaLagReader:
     """One admin client and one read-only consumer, made once; `read()` per scrape."""
 
-    def __init__(self, config: dict[str, str], timeout: float = 10.0) -> None:
+    def __init__(self, config: dict[str, str | int | float | bool], timeout: float = 10.0) -> None:
         self.timeout = timeout
         self.admin = AdminClient(config)
         self.consumer = Consumer(
-            {**config, "group.id": OWN_GROUP, "enable.auto.commit": "false",
-             "enable.partition.eof": "false"}
+            {
+                **config,
+                "group.id": OWN_GROUP,
+                "enable.auto.commit": "false",
+                "enable.partition.eof": "false",
+            }
         )
 
     def close(self) -> None:
@@ -65,7 +72,9 @@ class KafkaLagReader:
             if not name.startswith("__") and t.error is None
         }
 
-    def _offsets(self, tps: Iterable[TopicPartition], spec: OffsetSpec) -> dict[tuple[str, int], int]:
+    def _offsets(
+        self, tps: Iterable[TopicPartition], spec: OffsetSpec
+    ) -> dict[tuple[str, int], int]:
         wanted = {tp: spec for tp in tps}
         if not wanted:
             return {}
@@ -93,8 +102,11 @@ class KafkaLagReader:
         deadline = time.monotonic() + 3.0
         while len(found) < len(at) and time.monotonic() < deadline:
             for msg in self.consumer.consume(num_messages=len(at), timeout=0.5):
-                key = (msg.topic(), msg.partition())
-                if msg.error() is None and key not in found:
+                topic, partition = msg.topic(), msg.partition()
+                if topic is None or partition is None or msg.error() is not None:
+                    continue
+                key = (topic, partition)
+                if key not in found:
                     _, ts = msg.timestamp()
                     found[key] = ts / 1000.0
         self.consumer.unassign()
@@ -103,10 +115,10 @@ class KafkaLagReader:
     def read(self, now: float) -> Snapshot:
         topics = self._topics()
         all_tps = [TopicPartition(t, p) for t, n in topics.items() for p in range(n)]
-        end = self._offsets(all_tps, OffsetSpec.latest())
+        end = self._offsets(all_tps, _LATEST)
         snap = Snapshot()
         dlq_tps = [tp for tp in all_tps if tp.topic.endswith(DLQ_SUFFIX)]
-        start = self._offsets(dlq_tps, OffsetSpec.earliest())
+        start = self._offsets(dlq_tps, _EARLIEST)
         for tp in dlq_tps:
             key = (tp.topic, tp.partition)
             snap.dlq_depth[tp.topic] = snap.dlq_depth.get(tp.topic, 0) + max(
