@@ -19,13 +19,12 @@ def kafka_config(settings: Settings) -> dict[str, str | int | float | bool]:
         "security.protocol": settings.kafka_security_protocol,
         "client.id": settings.app_id,
     }
-    if settings.kafka_sasl_username:
-        # The password comes from a file (a mounted Secret), never from the environment.
-        password = Path(settings.kafka_sasl_password_file).read_text().strip()
+    if settings.kafka_sasl_dir:
+        creds = Path(settings.kafka_sasl_dir)
         config |= {
             "sasl.mechanisms": settings.kafka_sasl_mechanism,
-            "sasl.username": settings.kafka_sasl_username,
-            "sasl.password": password,
+            "sasl.username": (creds / "username").read_text().strip(),
+            "sasl.password": (creds / "password").read_text().strip(),
         }
     return config
 
