@@ -47,9 +47,11 @@ def lag_of(committed: int, end: int) -> int:
 
 
 class KafkaLagReader:
-    """One admin client and one read-only consumer, made once; `read()` per scrape."""
+    """One admin client and one read-only consumer, made once; `read()` per scrape. The
+    timeout stays under Prometheus' 10 s scrape timeout, so a lost broker shows as
+    `kafka_lag_exporter_up 0`, not as a failed scrape."""
 
-    def __init__(self, config: dict[str, str | int | float | bool], timeout: float = 10.0) -> None:
+    def __init__(self, config: dict[str, str | int | float | bool], timeout: float = 5.0) -> None:
         self.timeout = timeout
         self.admin = AdminClient(config)
         self.consumer = Consumer(
