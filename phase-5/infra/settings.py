@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     todo_api_url: str = "http://127.0.0.1:8000"
     conversation_store: str = "conversationstore"
     conversation_ttl_seconds: int = Field(default=30 * 86_400, ge=60, le=365 * 86_400)
+    # Kafka lag exporter (monitoring/exporter.py), which reads the broker directly. SASL
+    # when a credentials directory is set: files `username` and `password` (a mounted
+    # Secret), never environment variables.
+    kafka_brokers: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-256"
+    kafka_sasl_dir: str = ""
     # Host names the MCP endpoint answers to (DNS-rebinding guard of the MCP SDK).
     mcp_allowed_hosts: list[str] = ["127.0.0.1:*", "localhost:*"]
 

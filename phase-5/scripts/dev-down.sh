@@ -14,7 +14,9 @@ for row in "${APPS[@]}"; do
   stop_proc "$app"
   stop_proc "$app-daprd"
 done
+stop_proc kafka-exporter
 stop_proc prometheus
+stop_proc alertmanager
 stop_proc zipkin
 stop_proc scheduler
 stop_proc placement

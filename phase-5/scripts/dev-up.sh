@@ -34,12 +34,16 @@ start_postgres
 start_kafka
 ensure_topics
 start_zipkin
+start_alertmanager
 start_prometheus
+start_kafka_exporter
 start_placement
 start_scheduler
 for row in "${APPS[@]}"; do start_app $row; done
 for row in "${APPS[@]}"; do wait_app $row; done
 wait_until zipkin 90 http_ok "http://127.0.0.1:$ZIPKIN_PORT/health"
 wait_until prometheus 60 http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+wait_until alertmanager 30 http_ok "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready"
+wait_until kafka-exporter 30 http_ok "http://127.0.0.1:$KAFKA_EXPORTER_PORT/healthz"
 log "stack healthy in $((SECONDS - t0)) s"
 print_status

@@ -12,6 +12,8 @@ if [ $# -eq 0 ] || [[ " $* " == *deploy* ]]; then
 fi
 # promtool (the alert rules' unit tests) comes with Prometheus: a no-op once cached.
 bash scripts/install-prometheus.sh
+# amtool checks the local Alertmanager config (tests/deploy/test_alerting.py): cached build.
+bash scripts/install-alertmanager.sh
 log "ruff"; uv run --frozen ruff check .
 log "mypy"; uv run --frozen mypy .
 log "pytest"

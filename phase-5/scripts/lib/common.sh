@@ -33,6 +33,8 @@ export HELM_VERSION="3.22.0"
 export CHECKOV_VERSION="3.3.30"
 # Zipkin (trace store) from Maven Central; Prometheus is Debian's package.
 export ZIPKIN_VERSION="3.6.1"
+# Alertmanager from the Go module proxy (scripts/install-alertmanager.sh says why this one).
+export ALERTMANAGER_VERSION="0.29.0"
 
 export GOMODCACHE="${GOMODCACHE:-$CACHE/go/mod}"
 export GOCACHE="${GOCACHE:-$HOME/.cache/go-build}"
@@ -51,6 +53,9 @@ export API_METRICS_PORT=9464
 export SCHEDULER_PORT=50006 SCHEDULER_HEALTHZ_PORT=58081 SCHEDULER_METRICS_PORT=59091
 export SCHEDULER_ETCD_CLIENT_PORT=52379 SCHEDULER_ETCD_PEER_PORT=52380
 export ZIPKIN_PORT=9411 PROMETHEUS_PORT=9090
+# Alertmanager (not its usual 9093: Kafka's controller has it; no gossip port, one node);
+# the Kafka lag exporter; the local webhook receiver the alerts go to (the tests run one).
+export ALERTMANAGER_PORT=9097 KAFKA_EXPORTER_PORT=9308 ALERT_WEBHOOK_PORT=9098
 
 # app-id  app-port  dapr-http  dapr-grpc  dapr-internal-grpc  metrics  python module
 APPS=(

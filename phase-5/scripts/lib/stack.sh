@@ -178,6 +178,89 @@ start_prometheus() {
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle --log.level=warn
 }
 
+# Alertmanager: Prometheus sends it the firing alerts; it groups them and notifies the
+# on-call by email and by webhooks (chat for warnings, pager for critical ones). The
+# receivers' URLs and the SMTP password are files (0600, outside git) it reads itself
+# (`*_file`), the way the chart mounts a Secret: never in its config, env or logs. Locally
+# the webhooks go to a test receiver on 127.0.0.1:$ALERT_WEBHOOK_PORT and mail to the
+# test SMTP sink on 127.0.0.1:2525 (both run by the tests; nothing listens otherwise).
+ensure_alertmanager_secrets() {
+  local dir="$STATE/secrets/alertmanager"
+  (umask 077 && mkdir -p "$dir"
+   [ -s "$dir/chat-webhook-url" ] || echo "http://127.0.0.1:$ALERT_WEBHOOK_PORT/chat" >"$dir/chat-webhook-url"
+   [ -s "$dir/pager-webhook-url" ] || echo "http://127.0.0.1:$ALERT_WEBHOOK_PORT/pager" >"$dir/pager-webhook-url"
+   [ -s "$dir/smtp-password" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(24))' >"$dir/smtp-password")
+}
+
+alertmanager_config() {
+  local s="$STATE/secrets/alertmanager"
+  cat <<YAML
+# Written by dev-up.sh (scripts/lib/stack.sh); the chart's twin is
+# charts/phase5/templates/monitoring-alertmanager.yaml (same routes and timings).
+global:
+  resolve_timeout: 5m
+  smtp_smarthost: 127.0.0.1:2525
+  smtp_from: alertmanager@todo.local
+  smtp_hello: localhost
+  smtp_auth_username: alertmanager
+  smtp_auth_password_file: $s/smtp-password
+  smtp_require_tls: false
+route:
+  receiver: oncall-chat
+  # One notification per alert and what it is about (topic, group, app, route), not one
+  # per firing series; wait 30 s for siblings, re-tell every 4 h (1 h when critical).
+  group_by: [alertname, topic, group, app, route, channel]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  routes:
+    - matchers: ['severity="critical"']
+      receiver: oncall-pager
+      repeat_interval: 1h
+receivers:
+  - name: oncall-chat
+    webhook_configs:
+      - url_file: $s/chat-webhook-url
+        send_resolved: true
+    email_configs:
+      - to: oncall@todo.local
+        send_resolved: true
+  - name: oncall-pager
+    webhook_configs:
+      - url_file: $s/pager-webhook-url
+        send_resolved: true
+    email_configs:
+      - to: oncall@todo.local
+        send_resolved: true
+YAML
+}
+
+start_alertmanager() {
+  is_running alertmanager && return 0
+  require_free_port alertmanager "$ALERTMANAGER_PORT"
+  local dir="$STATE/alertmanager"
+  mkdir -p "$dir/data"
+  ensure_alertmanager_secrets
+  alertmanager_config >"$dir/alertmanager.yml"
+  amtool check-config "$dir/alertmanager.yml" >>"$LOGS/alertmanager.log" 2>&1 \
+    || die "Alertmanager config is invalid; see $LOGS/alertmanager.log"
+  # --cluster.listen-address= : one node, no gossip listener on any address.
+  start_proc alertmanager "$dir" alertmanager --config.file="$dir/alertmanager.yml" \
+    --storage.path="$dir/data" --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" \
+    --cluster.listen-address= --log.level=warn
+}
+
+# The Kafka lag exporter (monitoring/exporter.py): consumer lag per topic and group, DLQ
+# depth, read from the broker; no sidecar.
+start_kafka_exporter() {
+  is_running kafka-exporter && return 0
+  require_free_port kafka-exporter "$KAFKA_EXPORTER_PORT"
+  start_proc kafka-exporter "$P5_ROOT" env APP_ID=kafka-lag-exporter \
+    KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" TRACING_ENABLED=false \
+    "$P5_ROOT/.venv/bin/uvicorn" monitoring.exporter:app --host 127.0.0.1 \
+    --port "$KAFKA_EXPORTER_PORT" --no-access-log
+}
+
 prometheus_config() {
   local apps="" sidecars="" r app app_port metrics
   for r in "${APPS[@]}"; do
@@ -196,6 +279,10 @@ prometheus_config() {
   external_labels: {stack: local}
 rule_files:
   - $P5_ROOT/charts/phase5/files/alerts.yaml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['127.0.0.1:$ALERTMANAGER_PORT']
 scrape_configs:
   - job_name: apps
     static_configs:
@@ -207,6 +294,14 @@ $sidecars  - job_name: dapr-placement
   - job_name: dapr-scheduler
     static_configs:
       - targets: ['127.0.0.1:$SCHEDULER_METRICS_PORT']
+  - job_name: kafka-exporter
+    static_configs:
+      - targets: ['127.0.0.1:$KAFKA_EXPORTER_PORT']
+        labels: {app: kafka-lag-exporter}
+  - job_name: alertmanager
+    static_configs:
+      - targets: ['127.0.0.1:$ALERTMANAGER_PORT']
+        labels: {app: alertmanager}
 "
 }
 
@@ -291,6 +386,8 @@ print_status() {
   done
   row zipkin "http://127.0.0.1:$ZIPKIN_PORT/zipkin/ (traces; API /api/v2/traces)"
   row prometheus "http://127.0.0.1:$PROMETHEUS_PORT (metrics, alerts; config $STATE/prometheus)"
+  row alertmanager "http://127.0.0.1:$ALERTMANAGER_PORT (alert routing: email + webhooks; config $STATE/alertmanager)"
+  row kafka-exporter "http://127.0.0.1:$KAFKA_EXPORTER_PORT/metrics (consumer lag, DLQ depth)"
   printf 'logs: %s\n' "$LOGS"
   printf 'dapr CLI: %s (or phase-5/scripts/workflows.sh list | history series-<id>)\n' "$BIN/dapr"
   printf 'uv: %s\n' "$BIN/uv"

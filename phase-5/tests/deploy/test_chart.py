@@ -340,7 +340,8 @@ def test_network_policies_deny_by_default(ours: Rendered, env: str) -> None:
             if w["kind"] != "Pod"
             and w["spec"]["template"]["metadata"]["labels"].get("phase5.io/kafka-client")
         }
-        assert labelled == {f"phase5-{a}" for a in SERVICES}
+        # The apps, and the lag exporter, which reads offsets (monitoring/exporter.py).
+        assert labelled == {f"phase5-{a}" for a in SERVICES} | {"phase5-kafka-lag-exporter"}
     labels = {
         app: _deployment(ours[env], app)["spec"]["template"]["metadata"]["labels"] for app in APPS
     }

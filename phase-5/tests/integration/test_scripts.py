@@ -59,6 +59,10 @@ def test_status_reports_every_process_up(stack: str) -> None:
         "notification-service-daprd",
         "chatbot-mcp",
         "chatbot-mcp-daprd",
+        "zipkin",
+        "prometheus",
+        "alertmanager",
+        "kafka-exporter",
     ):
         line = next(line for line in out.splitlines() if line.split()[0] == name)
         assert " up " in line, line

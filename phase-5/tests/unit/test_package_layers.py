@@ -20,6 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     # A face over the public API: it reuses the API's token check (same rule, same errors),
     # and reaches everything else through HTTP.
     "chatbot": {"api", "infra"},
+    # The Kafka lag exporter: settings and logging only; it reads the broker itself.
+    "monitoring": {"infra"},
 }
 
 

@@ -1,0 +1,1 @@
+"""What the platform exports about others: the Kafka consumer-lag exporter."""
