@@ -65,7 +65,7 @@ class EventStream:
             self.messages.put(None)
 
     def _parse(self, r: httpx.Response) -> None:
-        event, ident, data = "message", None, []
+        event, ident, data = "message", None, list[str]()
         for line in r.iter_lines():
             if line == "":
                 if data:
