@@ -31,7 +31,7 @@ _BUMP = text(
 _APPEND = text(
     """
     INSERT INTO user_events (user_id, seq, event_id, event_type, occurred_at, data)
-    VALUES (:user_id, :seq, :event_id, :event_type, :occurred_at, CAST(:data AS jsonb))
+    VALUES (:user_id, :seq, :event_id, :event_type, :occurred_at, CAST(:data AS json))
     ON CONFLICT (event_id) DO NOTHING
     RETURNING seq
     """

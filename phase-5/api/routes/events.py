@@ -93,7 +93,7 @@ async def _attach(runtime: RuntimeDep, user_id: CurrentUser) -> AsyncIterator[Su
     try:
         sub = runtime.hub.attach(user_id)
     except TooManyStreams as exc:
-        limit = runtime.settings.event_stream_max_per_user
+        limit = runtime.hub.max_per_user
         raise TooManyRequests(
             f"At most {limit} event streams per user are open at once; close one first.",
             {"limit": limit},

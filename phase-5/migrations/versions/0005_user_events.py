@@ -6,7 +6,6 @@ Create Date: 2026-11-29 13:30:00
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0005"
 down_revision = "0004"
@@ -37,7 +36,8 @@ def upgrade() -> None:
             server_default=sa.text("clock_timestamp()"),
             nullable=False,
         ),
-        sa.Column("data", JSONB(), nullable=False),
+        # json, not jsonb: never queried into, and the text keeps the model's key order.
+        sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "seq"),
         # The consumer's idempotency key: a redelivered CloudEvent is refused here.
         sa.UniqueConstraint("event_id", name="uq_user_events_event_id"),
