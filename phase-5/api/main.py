@@ -48,6 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         await hub.start()
         close_on_exit_signals(hub)
+        metrics.STREAMS.set_function(hub.streams)
         app.state.runtime = Runtime(
             settings, base.sidecar, base.engine, make_sessions(base.engine), auth_secret, hub
         )

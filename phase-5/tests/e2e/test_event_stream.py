@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.support.sse import EventStream, Message
-from tests.support.stack import API, auth, eventually, new_user, query
+from tests.support.stack import API, API_METRICS, auth, eventually, new_user, query
 
 STREAM = f"{API.url}/api/v1/me/events"
 
@@ -201,6 +201,12 @@ def test_stream_refusals_are_json_errors(api: httpx.Client, streams: list[EventS
         streams.append(_open(user))
     extra = httpx.get(STREAM, headers=auth(user), timeout=10)
     assert extra.status_code == 429 and extra.json()["error"]["code"] == "too_many_requests"
+    gauge = [
+        float(line.split()[-1])
+        for line in httpx.get(API_METRICS, timeout=10).text.splitlines()
+        if line.startswith("event_streams_open ")
+    ]
+    assert gauge and gauge[0] >= 5
     # Closing one frees its slot (the server notices the hang-up).
     streams.pop().close()
     reopened = eventually(lambda: (s := EventStream(STREAM, auth(user))).status == 200 and s)
