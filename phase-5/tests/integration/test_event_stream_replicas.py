@@ -79,6 +79,7 @@ def test_a_stream_on_another_replica_sees_the_event_and_stops_on_sigterm(
         # (without the exit-signal hook uvicorn waits for the stream for ever).
         second_replica.send_signal(signal.SIGTERM)
         assert stream.ended.wait(20), "the stream stayed open after SIGTERM"
-        assert second_replica.wait(20) == 0
+        # uvicorn re-raises the signal once it has shut down: killed by SIGTERM, or 0.
+        assert second_replica.wait(20) in (0, -signal.SIGTERM)
     finally:
         stream.close()
