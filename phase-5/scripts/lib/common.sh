@@ -46,6 +46,8 @@ export API_METRICS_PORT=9464
 export SCHEDULER_PORT=50006 SCHEDULER_HEALTHZ_PORT=58081 SCHEDULER_METRICS_PORT=59091
 export SCHEDULER_ETCD_CLIENT_PORT=52379 SCHEDULER_ETCD_PEER_PORT=52380
 export ZIPKIN_PORT=9411 PROMETHEUS_PORT=9090
+# The web app (Next.js, `next start`); it reaches todo-api through its own /api/v1 proxy.
+export WEB_PORT=3000
 
 # app-id  app-port  dapr-http  dapr-grpc  dapr-internal-grpc  metrics  python module
 APPS=(
