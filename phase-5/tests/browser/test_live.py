@@ -1,0 +1,45 @@
+"""Live updates: what one browser does shows in another without a reload."""
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.test_series_engine import _create, _running
+from tests.support.browser import WEB, shot, sign_in
+from tests.support.stack import auth, eventually
+
+
+def test_a_completion_in_one_browser_appears_in_the_other(
+    browser: Browser, api: httpx.Client, user: str
+) -> None:
+    one_off = api.post("/tasks", json={"title": "Post the letter"}, headers=auth(user)).json()
+    first = _create(api, user, "Feed the cat", rule="daily at 7 AM", timezone="UTC")
+    eventually(lambda: _running(first["series_id"]), timeout=30)
+    a_ctx, b_ctx = browser.new_context(), browser.new_context()
+    try:
+        a, b = a_ctx.new_page(), b_ctx.new_page()
+        sign_in(a, user)
+        sign_in(b, user)
+        b.goto(f"{WEB}/tasks?status=all")
+        expect(b.get_by_test_id("live-status")).to_have_attribute("data-live", "live")
+        b.evaluate("window.__notReloaded = true")
+
+        a.locator(f'[data-task-id="{one_off["task_id"]}"]').get_by_role(
+            "button", name="Complete “Post the letter”"
+        ).click()
+        expect(b.locator(f'[data-task-id="{one_off["task_id"]}"]')).to_have_attribute(
+            "data-status", "completed"
+        )
+
+        # A series: B sees the completion and the next instance the engine creates.
+        a.locator(f'[data-task-id="{first["task_id"]}"]').get_by_role(
+            "button", name="Complete “Feed the cat”"
+        ).click()
+        expect(b.locator(f'[data-task-id="{first["task_id"]}"]')).to_have_attribute(
+            "data-status", "completed"
+        )
+        expect(b.locator('[data-status="pending"]', has_text="Feed the cat")).to_have_count(1)
+        assert b.evaluate("window.__notReloaded") is True
+        shot(b, "live-other-browser")
+    finally:
+        a_ctx.close()
+        b_ctx.close()
