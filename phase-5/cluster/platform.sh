@@ -7,6 +7,8 @@ export CHART="${P5_CHART:-$P5_ROOT/charts/phase5}"
 # The process stack's API port; another one (P5_API_FORWARD_PORT) for a machine where
 # :8000 is in use by something else.
 export API_FORWARD_PORT="${P5_API_FORWARD_PORT:-8000}"
+# The web app, like the process stack's (P5_WEB_FORWARD_PORT to move it).
+export WEB_FORWARD_PORT="${P5_WEB_FORWARD_PORT:-3000}"
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
 
@@ -41,7 +43,7 @@ ctr_() { "$CLUSTER_BIN/ctr" -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 
 load_images() {
   bash "$P5_ROOT/scripts/install-cluster.sh" dapr-images
-  bash "$P5_ROOT/images/build.sh" --import dapr daprd app app-test kafka postgres
+  bash "$P5_ROOT/images/build.sh" --import dapr daprd app app-test kafka postgres web
   # The official chart names one image per control-plane service; ours holds all five
   # binaries, so each name is a tag of the same image (no extra bytes).
   local svc
@@ -120,7 +122,8 @@ install_app() {
   local t0=$SECONDS tag; tag=$(app_image_tag)
   recover_release "$RELEASE" "$APP_NS"
   helm_ upgrade --install "$RELEASE" "$CHART" --namespace "$APP_NS" --create-namespace "${values[@]}" \
-    --set image.tag="$tag" --set mailbox.image="localhost/phase5/app-test:$(cat "$CACHE/images/app-test.tag")" "$@" \
+    --set image.tag="$tag" --set mailbox.image="localhost/phase5/app-test:$(cat "$CACHE/images/app-test.tag")" \
+    --set web.image.tag="$(cat "$CACHE/images/web.tag")" "$@" \
     --wait --timeout 10m >/dev/null
   log "chart $RELEASE (app $tag) Ready in $((SECONDS - t0)) s"
 }
@@ -154,6 +157,9 @@ start_forward() {
   forward api "$RELEASE-todo-api" "$API_FORWARD_PORT" 8000
   wait_for "API on 127.0.0.1:$API_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$API_FORWARD_PORT/healthz"
   log "API forwarded to http://127.0.0.1:$API_FORWARD_PORT"
+  forward web "$RELEASE-web" "$WEB_FORWARD_PORT" 3000
+  wait_for "web app on 127.0.0.1:$WEB_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$WEB_FORWARD_PORT/healthz"
+  log "web app forwarded to http://127.0.0.1:$WEB_FORWARD_PORT"
 }
 
 print_cluster_status() {
@@ -163,6 +169,8 @@ print_cluster_status() {
   echo "kubectl: ./phase-5/scripts/kubectl.sh   helm: ./phase-5/scripts/helm.sh"
   node_running forward-api &&
     echo "API: http://127.0.0.1:$(cat "$CRUN/forward-api.port") (port-forward to svc/$RELEASE-todo-api)"
+  node_running forward-web &&
+    echo "web app: http://127.0.0.1:$(cat "$CRUN/forward-web.port") (port-forward to svc/$RELEASE-web)"
   node_running forward-mailbox &&
     echo "test mailbox inbox: http://127.0.0.1:$(cat "$CRUN/forward-mailbox.port")"
   kc get nodes -o wide 2>/dev/null || true

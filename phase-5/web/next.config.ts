@@ -15,6 +15,8 @@ const csp = [
   "form-action 'self'",
 ].join("; ");
 
+const standalone = process.env.WEB_OUTPUT === "standalone";
+
 const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
@@ -22,7 +24,9 @@ const config: NextConfig = {
   // event by event. Static assets are small; a cluster's ingress compresses them.
   compress: false,
   // `WEB_OUTPUT=standalone` (the image build) bundles a server that needs no node_modules.
-  output: process.env.WEB_OUTPUT === "standalone" ? "standalone" : undefined,
+  output: standalone ? "standalone" : undefined,
+  // The build directory is the root of what the server needs (no monorepo above it).
+  outputFileTracingRoot: standalone ? process.cwd() : undefined,
   async headers() {
     return [
       {
