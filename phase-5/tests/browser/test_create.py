@@ -123,6 +123,7 @@ def test_keyboard_only_create_and_complete(page: Page, api: httpx.Client, user: 
     series = api.get(f"/series/{task['series_id']}", headers=auth(user)).json()
     assert "BYMONTHDAY=1" in series["rrule"]
 
+    expect(page.get_by_role("button", name="Complete “Pay rent”")).to_be_visible()
     _tab_to(page, "el => el.getAttribute('aria-label') === 'Complete “Pay rent”'")
     assert _focus_is_visible(page)
     page.keyboard.press("Space")

@@ -4,7 +4,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.test_series_engine import _create, _running
-from tests.support.browser import WEB, shot, sign_in
+from tests.support.browser import WEB, shot, sign_in, wait_live
 from tests.support.stack import auth, eventually
 
 
@@ -17,10 +17,10 @@ def test_a_completion_in_one_browser_appears_in_the_other(
     a_ctx, b_ctx = browser.new_context(), browser.new_context()
     try:
         a, b = a_ctx.new_page(), b_ctx.new_page()
-        sign_in(a, user)
-        sign_in(b, user)
+        sign_in(a, user, live=True)
+        sign_in(b, user, live=True)
         b.goto(f"{WEB}/tasks?status=all")
-        expect(b.get_by_test_id("live-status")).to_have_attribute("data-live", "live")
+        wait_live(b)
         b.evaluate("window.__notReloaded = true")
 
         a.locator(f'[data-task-id="{one_off["task_id"]}"]').get_by_role(

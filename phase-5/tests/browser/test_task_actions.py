@@ -24,7 +24,7 @@ def test_completing_an_instance_shows_the_next_one(
 ) -> None:
     first = _create(api, user, "Water the plants", rule="daily", timezone="UTC")
     eventually(lambda: _running(first["series_id"]), timeout=30)
-    sign_in(page, user)
+    sign_in(page, user, live=True)
     row = _row(page, first)
     row.get_by_role("button", name="Complete “Water the plants”").click()
     expect(row).to_have_count(0)  # the pending list no longer holds it

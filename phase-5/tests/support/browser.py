@@ -28,12 +28,17 @@ def launch(pw: Playwright) -> Browser:
     return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def sign_in(page: Page, user: str) -> None:
-    """Through the sign-in form, as a person does, then wait for the live stream."""
+def sign_in(page: Page, user: str, live: bool = False) -> None:
+    """Through the sign-in form, as a person does; with `live`, until the live stream is on."""
     page.goto(f"{WEB}/signin")
     page.get_by_label("Access token").fill(token(user))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{WEB}/tasks")
+    if live:
+        wait_live(page)
+
+
+def wait_live(page: Page) -> None:
     expect(page.get_by_test_id("live-status")).to_have_attribute("data-live", "live")
 
 
