@@ -124,7 +124,18 @@ def test_keyboard_only_create_and_complete(page: Page, api: httpx.Client, user: 
     assert "BYMONTHDAY=1" in series["rrule"]
 
     expect(page.get_by_role("button", name="Complete “Pay rent”")).to_be_visible()
-    _tab_to(page, "el => el.getAttribute('aria-label') === 'Complete “Pay rent”'")
+    # A dialog opens from the keyboard, Escape closes it, focus returns to its button.
+    _tab_to(page, "el => el.getAttribute('aria-label') === 'Edit “Pay rent”'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_label("This occurrence")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("button", name="Edit “Pay rent”")).to_be_focused()
+    # Back past the "repeats" link and the title link to the complete button.
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Complete “Pay rent”")).to_be_focused()
     assert _focus_is_visible(page)
     page.keyboard.press("Space")
     eventually(

@@ -17,6 +17,16 @@ export function Dialog({
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
+  // The dialog usually leaves by being unmounted, which the browser's own focus return
+  // does not see: give focus back to what opened it, if that is still on the page.
+  // (Declared first: it must see the opener before showModal moves focus.)
+  useEffect(() => {
+    const opener = document.activeElement;
+    return () => {
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
+  }, []);
+
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

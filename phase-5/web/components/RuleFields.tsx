@@ -77,7 +77,7 @@ export function RuleFields({
         className="preview"
         aria-live="polite"
         aria-busy={loading}
-        aria-label="Preview of the repeat rule"
+        aria-label="What the rule means"
         data-testid="rule-preview"
         hidden={rule.trim() === ""}
       >
