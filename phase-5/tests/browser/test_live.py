@@ -1,11 +1,11 @@
 """Live updates: what one browser does shows in another without a reload."""
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.test_series_engine import _create, _running
 from tests.support.browser import WEB, shot, sign_in, wait_live
-from tests.support.stack import auth, eventually
+from tests.support.stack import auth, eventually, run_script
 
 
 def test_a_completion_in_one_browser_appears_in_the_other(
@@ -43,3 +43,33 @@ def test_a_completion_in_one_browser_appears_in_the_other(
     finally:
         a_ctx.close()
         b_ctx.close()
+
+
+def test_the_stream_resumes_with_last_event_id_after_a_drop(
+    page: Page, api: httpx.Client, user: str
+) -> None:
+    """Restarting todo-api cuts the stream; the app reconnects by itself, says which event it
+    saw last, and what happens next shows without a reload."""
+    asked: list[str | None] = []
+    page.on(
+        "request",
+        lambda r: (
+            asked.append(r.headers.get("last-event-id"))
+            if r.url.endswith("/api/v1/me/events")
+            else None
+        ),
+    )
+    sign_in(page, user, live=True)
+    before = api.post("/tasks", json={"title": "Before the drop"}, headers=auth(user)).json()
+    expect(page.locator(f'[data-task-id="{before["task_id"]}"]')).to_be_visible()
+    first_connects = len(asked)
+    page.evaluate("window.__notReloaded = true")
+
+    run_script("dev-up.sh", "--restart", "todo-api")
+    wait_live(page)
+    after = api.post("/tasks", json={"title": "After the drop"}, headers=auth(user)).json()
+    expect(page.locator(f'[data-task-id="{after["task_id"]}"]')).to_be_visible()
+    assert asked[0] is None  # a fresh page starts from now
+    resumed = asked[first_connects:]
+    assert resumed and all(resumed), f"reconnects without Last-Event-ID: {asked}"
+    assert page.evaluate("window.__notReloaded") is True
