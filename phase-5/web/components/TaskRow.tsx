@@ -39,7 +39,6 @@ export function TaskRow({ task }: { task: Task }) {
           className="complete"
           onClick={toggle}
           disabled={busy}
-          aria-pressed={done}
           aria-label={done ? `Reopen “${task.title}”` : `Complete “${task.title}”`}
         >
           <span aria-hidden="true">{done ? "✓" : ""}</span>
