@@ -7,6 +7,7 @@ function isList(key: string, resource: "tasks" | "series"): boolean {
 
 export function affects(e: LiveEvent, key: string): boolean {
   if (e.type === "resync") return true;
+  if (e.type.startsWith("stream.")) return false; // the stream's own messages
   if (e.type.startsWith("v1.reminder.")) return false;
   const tasks = isList(key, "tasks");
   const seriesList = isList(key, "series");

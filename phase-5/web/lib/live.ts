@@ -1,8 +1,9 @@
-// The signed-in user's live event stream (GET /api/v1/me/events, Server-Sent Events).
-// Read with fetch, not EventSource: EventSource cannot send the bearer token. After a
-// drop it reconnects with the last seen id in Last-Event-ID, so the API resumes where the
-// stream broke; a (re)connect also refetches everything once, so what happened while the
-// stream was down shows even if the API could not replay it.
+// The signed-in user's live event stream (GET /api/v1/me/events, Server-Sent Events; the
+// contract is in SUMMARIES/events.md). Read with fetch, not EventSource: EventSource cannot
+// send the bearer token. After a drop it reconnects with the last seen id in Last-Event-ID,
+// so the API replays what was missed. Everything is refetched once ("resync") when that
+// cannot work: on the first connection (what changed between the page's first reads and
+// the stream's start) and when the API answers `stream.reset` (the id is too old).
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 export interface LiveEvent {
@@ -18,6 +19,7 @@ export type LiveStatus = "off" | "connecting" | "live" | "reconnecting";
 type Listener = (e: LiveEvent) => void;
 
 const MIN_DELAY_MS = 500;
+const RESYNC: LiveEvent = { id: null, type: "resync", taskId: null, seriesId: null, data: {} };
 const MAX_DELAY_MS = 15_000;
 
 function idOf(data: Record<string, unknown>, name: "task_id" | "series_id"): string | null {
@@ -113,11 +115,12 @@ export class LiveStream {
         if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
         this.setStatus("live");
         delay = MIN_DELAY_MS;
-        this.emit({ id: null, type: "resync", taskId: null, seriesId: null, data: {} });
+        if (this.lastId === null) this.emit(RESYNC);
         const parser = createParser({
           onEvent: (msg) => {
             if (msg.id !== undefined) this.lastId = msg.id;
-            this.emit(toLiveEvent(msg));
+            if (msg.event === "stream.ready") return;
+            this.emit(msg.event === "stream.reset" ? RESYNC : toLiveEvent(msg));
           },
           onRetry: (ms) => {
             retryHint = ms;
@@ -133,7 +136,8 @@ export class LiveStream {
         if (signal.aborted) return;
       }
       this.setStatus("reconnecting");
-      const wait = retryHint ?? delay;
+      // The server's `retry:` is the floor; failures in a row back off above it.
+      const wait = Math.max(retryHint ?? 0, delay);
       await new Promise((r) => setTimeout(r, wait + Math.random() * 250));
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
