@@ -19,6 +19,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the resource's state",
     413: "Body larger than the limit",
     415: "Body is not JSON",
+    429: "A per-user limit is reached",
     503: "A dependency is unavailable for the moment",
     422: "Invalid input; details.field names the first bad field",
 }
@@ -67,7 +68,10 @@ def _codes_of(method: str, operation: dict[str, Any], path: str) -> set[int]:
     return codes
 
 
-def install_error_responses(app: FastAPI) -> None:
+def install_error_responses(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) -> None:
+    """`extra_models`: schemas routes refer to without returning them as JSON (the data of
+    event-stream messages), added to components."""
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
@@ -86,6 +90,13 @@ def install_error_responses(app: FastAPI) -> None:
             ref_template="#/components/schemas/{model}"
         )
         components["ErrorBody"].pop("$defs", None)
+        for model in extra_models:
+            found_schema = model.model_json_schema(
+                ref_template="#/components/schemas/{model}", mode="serialization"
+            )
+            for name, sub in found_schema.pop("$defs", {}).items():
+                components.setdefault(name, sub)
+            components[model.__name__] = found_schema
         ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
         for path, item in schema.get("paths", {}).items():
             if not path.startswith("/api/"):

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import user_from_token
 from api.errors import Invalid
+from api.event_hub import EventHub
 from infra import logging as jlog
 from infra.settings import Settings
 from infra.sidecar import Sidecar
@@ -27,6 +28,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     auth_secret: str
+    hub: EventHub
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -45,12 +47,12 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 
 # auto_error=False: a missing or non-bearer header reaches user_from_token, which answers
 # with our 401 body; the scheme still documents the bearer requirement in OpenAPI.
-_bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="HS256 JWT, `sub` = user")
+bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="HS256 JWT, `sub` = user")
 
 
 def current_user(
     runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
     header = None if credentials is None else f"Bearer {credentials.credentials}"
     user_id = user_from_token(header, runtime.auth_secret)

@@ -3,7 +3,8 @@
 
     ApiError (400 bad_request)
       Unauthorized (401)  NotFound (404)  Conflict (409)  Busy (409, retry)
-      PayloadTooLarge (413)  UnsupportedMediaType (415)  Invalid (422)  Unavailable (503)
+      PayloadTooLarge (413)  UnsupportedMediaType (415)  Invalid (422)  TooManyRequests (429)
+      Unavailable (503)
 
 A 422 always carries `details.field` (the first bad field) and `details.errors` (at most
 MAX_LISTED_ERRORS of them, `details.errors_omitted` counting the rest). A 500 closes the
@@ -72,6 +73,12 @@ class Invalid(ApiError):
     def __init__(self, field: str, message: str) -> None:
         listed = [{"field": field, "message": message}]
         super().__init__(message, {"field": field, "errors": listed})
+
+
+class TooManyRequests(ApiError):
+    """A per-user limit (open event streams) is reached; retry once one is closed."""
+
+    status, code = 429, "too_many_requests"
 
 
 class Unavailable(ApiError):

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -10,10 +11,14 @@ from fastapi.routing import APIRoute
 from api import docs, errors, metrics
 from api.contract import install_error_responses
 from api.deps import Runtime, reject_unknown_query
+from api.event_hub import EventHub, close_on_exit_signals
+from api.event_intake import router as intake_router
 from api.health import router as health_router
 from api.outbox_relay import OutboxRelay
 from api.request_guard import RequestGuard
 from api.routes.calendar import router as calendar_router
+from api.routes.events import STREAM_MODELS
+from api.routes.events import router as events_router
 from api.routes.notifications import router as notifications_router
 from api.routes.recurrence import router as recurrence_router
 from api.routes.series import router as series_router
@@ -34,8 +39,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             base.engine, base.database_url, base.sidecar, settings.outbox_batch_size
         )
         relay.start()
+        hub = EventHub(
+            base.engine,
+            base.database_url,
+            max_per_user=settings.event_stream_max_per_user,
+            retention=settings.event_stream_retention,
+            prune_every=timedelta(minutes=settings.event_stream_prune_minutes),
+        )
+        await hub.start()
+        close_on_exit_signals(hub)
+        metrics.STREAMS.set_function(hub.streams)
         app.state.runtime = Runtime(
-            settings, base.sidecar, base.engine, make_sessions(base.engine), auth_secret
+            settings, base.sidecar, base.engine, make_sessions(base.engine), auth_secret, hub
         )
         try:
             async with metrics.listener(
@@ -43,6 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             ):
                 yield
         finally:
+            await hub.stop()
             await relay.stop()
 
 
@@ -77,16 +93,23 @@ def create_app() -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        # Last-Event-ID: the web app resumes its event stream with it (fetch, not EventSource).
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
         expose_headers=["Location", "Idempotent-Replayed"],
         max_age=600,
     )
     app.include_router(health_router)
+    app.include_router(intake_router)
     for router in (
-        tasks_router, series_router, recurrence_router, notifications_router, calendar_router
+        tasks_router,
+        series_router,
+        recurrence_router,
+        notifications_router,
+        calendar_router,
+        events_router,
     ):
         app.include_router(router)
-    install_error_responses(app)
+    install_error_responses(app, STREAM_MODELS)
     return app
 
 

@@ -30,6 +30,7 @@ PUBLISH_LAG = Histogram(
 )
 BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published")
 OLDEST_AGE = Gauge("outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
+STREAMS = Gauge("event_streams_open", "Users' live event streams open on this replica")
 
 
 def observe_published(topic: str, created_at: datetime | None) -> None:

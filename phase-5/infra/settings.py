@@ -4,6 +4,7 @@ Secrets are deliberately absent: they come from the Dapr secrets API at start-up
 (see `infra.sidecar.read_secret`), so they are never environment variables.
 """
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -84,6 +85,14 @@ class Settings(BaseSettings):
     # Host names the MCP endpoint answers to (DNS-rebinding guard of the MCP SDK).
     mcp_allowed_hosts: list[str] = ["127.0.0.1:*", "localhost:*"]
 
+    # The user's live event stream (GET /api/v1/me/events): streams one user may hold open
+    # on one API replica, how long events stay replayable, the reconnect delay clients are
+    # told (SSE `retry:`), and how often old events are pruned.
+    event_stream_max_per_user: int = Field(default=5, ge=1, le=100)
+    event_stream_retention_hours: float = Field(default=72.0, gt=0, le=24 * 30)
+    event_stream_retry_ms: int = Field(default=2000, ge=100, le=60_000)
+    event_stream_prune_minutes: float = Field(default=60.0, ge=1, le=24 * 60)
+
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> "Settings":
         if self.notify_lease_seconds < 2 * self.notify_send_timeout_seconds:
@@ -100,6 +109,10 @@ class Settings(BaseSettings):
     def allow_loopback_http_push(self) -> bool:
         """http:// push endpoints on loopback hosts (a test push service), never in production."""
         return self.environment != "production"
+
+    @property
+    def event_stream_retention(self) -> timedelta:
+        return timedelta(hours=self.event_stream_retention_hours)
 
     @property
     def dapr_http_url(self) -> str:
