@@ -119,12 +119,18 @@ def main() -> None:
                 show("/tasks", series[-1]["task_id"])
             for s in series:
                 clicked = _complete_in_a(a, s["task_id"])
+                # The next instance: pending, and not the one just clicked (whose
+                # completion may not have committed yet when the first poll runs).
                 nxt = eventually(
-                    lambda s=s: api.get(
-                        "/tasks",
-                        params={"series_id": s["series_id"], "status": "pending"},
-                        headers=headers,
-                    ).json()["items"],
+                    lambda s=s: [
+                        t
+                        for t in api.get(
+                            "/tasks",
+                            params={"series_id": s["series_id"], "status": "pending"},
+                            headers=headers,
+                        ).json()["items"]
+                        if t["task_id"] != s["task_id"]
+                    ],
                     timeout=30,
                     interval=0.02,
                 )[0]

@@ -11,11 +11,14 @@ export function TaskList({
   label,
   empty,
   onPage,
+  zone,
 }: {
   path: string;
   label: string;
   empty: string;
   onPage?: (page: number) => void;
+  /** Show times in this zone (a series' own), else in the browser's. */
+  zone?: string;
 }) {
   const { data, error, isLoading } = useSWR<Page<Task>, ApiError>(path);
   if (error) return <p role="alert" className="form-error">{error.message}</p>;
@@ -29,7 +32,7 @@ export function TaskList({
       ) : (
         <ul className="tasks" data-testid="task-list">
           {data.items.map((t) => (
-            <TaskRow key={t.task_id} task={t} />
+            <TaskRow key={t.task_id} task={t} zone={zone} />
           ))}
         </ul>
       )}

@@ -10,7 +10,7 @@ import type { Task } from "@/lib/types";
 import { DeleteTaskDialog } from "./DeleteTaskDialog";
 import { EditTaskDialog } from "./EditTaskDialog";
 
-export function TaskRow({ task }: { task: Task }) {
+export function TaskRow({ task, zone }: { task: Task; zone?: string }) {
   const { mutate } = useSWRConfig();
   const [dialog, setDialog] = useState<"edit" | "delete" | null>(null);
   const [error, setError] = useState<string>("");
@@ -48,7 +48,7 @@ export function TaskRow({ task }: { task: Task }) {
             {task.title}
           </Link>
           <p className="task-meta">
-            <time dateTime={task.due_at ?? undefined}>{when(task.due_at)}</time>
+            <time dateTime={task.due_at ?? undefined}>{when(task.due_at, zone)}</time>
             {task.priority !== "medium" && <span className={`badge prio-${task.priority}`}>{task.priority}</span>}
             {task.series_id && (
               <Link className="badge badge-link" href={`/series/${task.series_id}`}>
@@ -56,7 +56,7 @@ export function TaskRow({ task }: { task: Task }) {
               </Link>
             )}
             {task.is_exception && <span className="badge">edited</span>}
-            {done && task.completed_at && <span>done {when(task.completed_at)}</span>}
+            {done && task.completed_at && <span>done {when(task.completed_at, zone)}</span>}
           </p>
         </div>
       </div>

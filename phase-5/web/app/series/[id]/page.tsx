@@ -114,7 +114,12 @@ function SeriesDetail({ id }: { id: string }) {
       </section>
       <section className="card" aria-labelledby="upcoming-heading">
         <h2 id="upcoming-heading">Upcoming</h2>
-        <TaskList path={pending} label="Pending occurrences" empty={s.status === "paused" ? "Paused: nothing pending." : "Nothing pending."} />
+        <TaskList
+          path={pending}
+          label="Pending occurrences"
+          zone={s.timezone}
+          empty={s.status === "paused" ? "Paused: nothing pending." : "Nothing pending."}
+        />
         {s.status === "active" && s.next_occurrences.length > 0 && (
           <>
             <h3>Later</h3>
@@ -130,7 +135,7 @@ function SeriesDetail({ id }: { id: string }) {
       </section>
       <section className="card" aria-labelledby="completed-heading">
         <h2 id="completed-heading">Completed</h2>
-        <TaskList path={completed} label="Completed occurrences" empty="None completed yet." />
+        <TaskList path={completed} label="Completed occurrences" zone={s.timezone} empty="None completed yet." />
       </section>
       {dialog === "edit" && <EditSeriesDialog series={s} onClose={() => setDialog(null)} />}
       {dialog === "delete" && (
