@@ -9,6 +9,8 @@ export CHART="${P5_CHART:-$P5_ROOT/charts/phase5}"
 export API_FORWARD_PORT="${P5_API_FORWARD_PORT:-8000}"
 # The chatbot's MCP server (streamable HTTP at /mcp), where the process stack serves it.
 export MCP_FORWARD_PORT="${P5_MCP_FORWARD_PORT:-8003}"
+# The web app, like the process stack's (P5_WEB_FORWARD_PORT to move it).
+export WEB_FORWARD_PORT="${P5_WEB_FORWARD_PORT:-3000}"
 
 helm_() { "$BIN/helm" --kubeconfig "$KUBECONFIG_HOST" "$@"; }
 
@@ -43,7 +45,7 @@ ctr_() { "$CLUSTER_BIN/ctr" -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 
 load_images() {
   bash "$P5_ROOT/scripts/install-cluster.sh" dapr-images
-  bash "$P5_ROOT/images/build.sh" --import dapr daprd app app-test kafka postgres
+  bash "$P5_ROOT/images/build.sh" --import dapr daprd app app-test kafka postgres web
   # The official chart names one image per control-plane service; ours holds all five
   # binaries, so each name is a tag of the same image (no extra bytes).
   local svc
@@ -122,7 +124,8 @@ install_app() {
   local t0=$SECONDS tag; tag=$(app_image_tag)
   recover_release "$RELEASE" "$APP_NS"
   helm_ upgrade --install "$RELEASE" "$CHART" --namespace "$APP_NS" --create-namespace "${values[@]}" \
-    --set image.tag="$tag" --set mailbox.image="localhost/phase5/app-test:$(cat "$CACHE/images/app-test.tag")" "$@" \
+    --set image.tag="$tag" --set mailbox.image="localhost/phase5/app-test:$(cat "$CACHE/images/app-test.tag")" \
+    --set web.image.tag="$(cat "$CACHE/images/web.tag")" "$@" \
     --wait --timeout 10m >/dev/null
   log "chart $RELEASE (app $tag) Ready in $((SECONDS - t0)) s"
 }
@@ -159,6 +162,9 @@ start_forward() {
   forward mcp "$RELEASE-chatbot-mcp" "$MCP_FORWARD_PORT" 8003
   wait_for "MCP server on 127.0.0.1:$MCP_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$MCP_FORWARD_PORT/healthz"
   log "chatbot tools (MCP) forwarded to http://127.0.0.1:$MCP_FORWARD_PORT/mcp"
+  forward web "$RELEASE-web" "$WEB_FORWARD_PORT" 3000
+  wait_for "web app on 127.0.0.1:$WEB_FORWARD_PORT" 60 curl -fsS "http://127.0.0.1:$WEB_FORWARD_PORT/healthz"
+  log "web app forwarded to http://127.0.0.1:$WEB_FORWARD_PORT"
 }
 
 print_cluster_status() {
@@ -170,6 +176,8 @@ print_cluster_status() {
     echo "API: http://127.0.0.1:$(cat "$CRUN/forward-api.port") (port-forward to svc/$RELEASE-todo-api)"
   node_running forward-mcp &&
     echo "chatbot tools (MCP): http://127.0.0.1:$(cat "$CRUN/forward-mcp.port")/mcp (port-forward to svc/$RELEASE-chatbot-mcp)"
+  node_running forward-web &&
+    echo "web app: http://127.0.0.1:$(cat "$CRUN/forward-web.port") (port-forward to svc/$RELEASE-web)"
   node_running forward-mailbox &&
     echo "test mailbox inbox: http://127.0.0.1:$(cat "$CRUN/forward-mailbox.port")"
   kc get nodes -o wide 2>/dev/null || true

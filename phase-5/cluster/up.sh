@@ -2,7 +2,7 @@
 # Starts the local one-node Kubernetes cluster (building what is missing, cached by version)
 # and, unless --node-only, installs the platform on it: images, the official Dapr control
 # plane with mTLS, our chart; then waits for every pod to be Ready and forwards the API to
-# 127.0.0.1:8000. Idempotent: a second run starts only what is down.
+# 127.0.0.1:8000 and the web app to 127.0.0.1:3000. Idempotent: a second run starts only what is down.
 #   cluster/up.sh [--node-only] [--no-forward] [--values FILE]...
 source "$(dirname "$0")/../scripts/lib/common.sh"
 source "$P5_ROOT/cluster/lib.sh"
@@ -25,6 +25,7 @@ done
 [ "$(id -u)" = 0 ] || die "the local cluster needs root (network namespace, containerd, kubelet); run with sudo"
 cluster_up || refuse_if_ports_taken "$API_HOST_PORT"
 [ $node_only = 1 ] || [ $forward = 0 ] || node_running forward-api || refuse_if_ports_taken "$API_FORWARD_PORT"
+[ $node_only = 1 ] || [ $forward = 0 ] || node_running forward-web || refuse_if_ports_taken "$WEB_FORWARD_PORT"
 
 t0=$SECONDS
 bash "$P5_ROOT/scripts/install-cluster.sh"

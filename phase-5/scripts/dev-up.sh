@@ -6,6 +6,7 @@
 #   dev-up.sh --status   say what is up
 #   dev-up.sh --no-reload   run the API without uvicorn --reload (CI, benchmarks)
 #   dev-up.sh --restart APP  restart one app (and nothing else), e.g. after a code change
+#                            (APP may be `web`; a changed web app is rebuilt and restarted anyway)
 #   dev-up.sh --k8s [...]    the platform on a local one-node Kubernetes instead (cluster/up.sh)
 source "$(dirname "$0")/lib/common.sh"
 [ "${1:-}" = --k8s ] && { shift; exec bash "$P5_ROOT/cluster/up.sh" "$@"; }
@@ -18,8 +19,8 @@ case "${1:-}" in
   --status) print_status; bash "$P5_ROOT/cluster/status.sh"; exit 0 ;;
   --no-reload) RELOAD=0 ;;
   --restart)
-    [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service, chatbot-mcp)"
-    grep -q "^$2 " <<<"$(printf '%s\n' "${APPS[@]}")" || die "unknown app $2"
+    [ -n "${2:-}" ] || die "usage: dev-up.sh --restart APP (todo-api, recurring-task-service, notification-service, chatbot-mcp, web)"
+    [ "$2" = web ] || grep -q "^$2 " <<<"$(printf '%s\n' "${APPS[@]}")" || die "unknown app $2"
     stop_proc "$2"; RELOAD=0 ;;
   "") ;;
   *) die "unknown option $1 (use --status or --no-reload)" ;;
@@ -40,7 +41,9 @@ start_kafka_exporter
 start_placement
 start_scheduler
 for row in "${APPS[@]}"; do start_app $row; done
+start_web
 for row in "${APPS[@]}"; do wait_app $row; done
+wait_web
 wait_until zipkin 90 http_ok "http://127.0.0.1:$ZIPKIN_PORT/health"
 wait_until prometheus 60 http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
 wait_until alertmanager 30 http_ok "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready"

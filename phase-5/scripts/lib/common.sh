@@ -56,6 +56,8 @@ export ZIPKIN_PORT=9411 PROMETHEUS_PORT=9090
 # Alertmanager (not its usual 9093: Kafka's controller has it; no gossip port, one node);
 # the Kafka lag exporter; the local webhook receiver the alerts go to (the tests run one).
 export ALERTMANAGER_PORT=9097 KAFKA_EXPORTER_PORT=9308 ALERT_WEBHOOK_PORT=9098
+# The web app (Next.js, `next start`); it reaches todo-api through its own /api/v1 proxy.
+export WEB_PORT=3000
 
 # app-id  app-port  dapr-http  dapr-grpc  dapr-internal-grpc  metrics  python module
 APPS=(

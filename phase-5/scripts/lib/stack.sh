@@ -372,6 +372,26 @@ wait_app() {
   wait_until "$app" 90 http_ok "http://127.0.0.1:$app_port/healthz"
 }
 
+# The web app: Next's production server, built by install-web.sh. It calls the API
+# server-side (its /api/v1 proxy), so the browser only ever talks to :3000. A running server
+# whose build is older than the one on disk is restarted, so dev-up never serves stale code.
+start_web() {
+  local dir="$P5_ROOT/web" build
+  build=$(cat "$dir/.next/BUILD_ID")
+  if is_running web && [ "$(cat "$RUN/web.build" 2>/dev/null)" != "$build" ]; then
+    log "web app rebuilt: restarting it"
+    stop_proc web
+  fi
+  if ! is_running web; then
+    require_free_port web "$WEB_PORT"
+    start_proc web "$dir" env NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 \
+      API_URL="http://127.0.0.1:8000" node_modules/.bin/next start -H 127.0.0.1 -p "$WEB_PORT"
+    echo "$build" >"$RUN/web.build"
+  fi
+}
+
+wait_web() { wait_until web 60 http_ok "http://127.0.0.1:$WEB_PORT/healthz"; }
+
 print_status() {
   printf '%-30s %-8s %-8s %s\n' PROCESS PID STATE "WHERE"
   row() { local st=down; is_running "$1" && st=up; printf '%-30s %-8s %-8s %s\n' "$1" "$(pid_of "$1")" "$st" "$2"; }
@@ -384,6 +404,7 @@ print_status() {
     row "$app" "http://127.0.0.1:$app_port"
     row "$app-daprd" "http $http, grpc $grpc, metrics $metrics"
   done
+  row web "http://127.0.0.1:$WEB_PORT (web app; API through its /api/v1 proxy)"
   row zipkin "http://127.0.0.1:$ZIPKIN_PORT/zipkin/ (traces; API /api/v2/traces)"
   row prometheus "http://127.0.0.1:$PROMETHEUS_PORT (metrics, alerts; config $STATE/prometheus)"
   row alertmanager "http://127.0.0.1:$ALERTMANAGER_PORT (alert routing: email + webhooks; config $STATE/alertmanager)"

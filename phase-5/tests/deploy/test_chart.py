@@ -254,6 +254,7 @@ def test_images_follow_the_local_contract(ours: Rendered) -> None:
         "localhost/phase5/app:0.1.0",
         "localhost/phase5/kafka:3.9.1",
         "localhost/phase5/postgres:15",
+        "localhost/phase5/web:0.1.0",
     }
     commands = {
         app: _deployment(ours["local"], app)["spec"]["template"]["spec"]["containers"][0][
@@ -384,6 +385,36 @@ def test_mcp_sessions_stay_on_the_replica_that_holds_them(ours: Rendered, env: s
     assert svc["spec"]["sessionAffinity"] == "ClientIP"
     assert svc["spec"]["ports"][0]["port"] == 8003
     assert "sessionAffinity" not in find(ours[env], "Service", "phase5-todo-api")["spec"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_web_app_reaches_only_the_api(ours: Rendered, env: str) -> None:
+    web = find(ours[env], "Deployment", "phase5-web")
+    pod = web["spec"]["template"]
+    assert pod["metadata"]["labels"]["phase5.io/api-client"] == "true"
+    assert "dapr.io/enabled" not in pod["metadata"].get("annotations", {})
+    env_vars = {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]}
+    # Kubernetes sets HOSTNAME to the pod name; Next's standalone server binds HOSTNAME.
+    assert env_vars["HOSTNAME"] == "0.0.0.0"
+    assert env_vars["API_URL"] == "http://phase5-todo-api:8000"
+    policies = _policies(ours[env])
+    # Its egress is the api-clients rule (todo-api:8000) and DNS, nothing else.
+    clients = policies["phase5-api-clients-egress"]
+    assert clients["podSelector"] == {"matchLabels": {"phase5.io/api-client": "true"}}
+    assert clients["egress"][0]["ports"] == [{"protocol": "TCP", "port": 8000}]
+    web_in = policies["phase5-web-ingress"]
+    if env == "local":
+        assert web_in["ingress"] == []  # port-forward only
+    else:
+        assert web_in["ingress"][0]["from"] == [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+        ]
+        ingress = find(ours[env], "Ingress", "phase5-api")
+        paths = {
+            p["path"]: p["backend"]["service"]["name"]
+            for p in ingress["spec"]["rules"][0]["http"]["paths"]
+        }
+        assert paths == {"/api": "phase5-todo-api", "/": "phase5-web"}
 
 
 def test_the_test_mailbox_never_runs_in_production(ours: Rendered) -> None:
