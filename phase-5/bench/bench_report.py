@@ -56,11 +56,11 @@ def fmt(v: float | None, unit: str = "", digits: int = 0) -> str:
     return "not measured" if v is None else f"{v:.{digits}f}{unit}"
 
 
-def under(value: float | None, limit: float | None, unit: str) -> str:
-    """Verdict for 'value must stay below limit'."""
+def under(value: float | None, limit: float | None, unit: str, *, inclusive: bool = False) -> str:
+    """Verdict for 'value must stay below limit' (or at most, with inclusive)."""
     if value is None or limit is None:
         return "not measured"
-    if value < limit:
+    if value < limit or (inclusive and value <= limit):
         return f"met ({limit - value:.1f}{unit} to spare)"
     return f"**not met** by {value - limit:.1f}{unit} ({value / limit:.2f}×)"
 
@@ -115,7 +115,7 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None) -> list[Row]:
             f"burst of {n}: CPU ms per round, whole stack",
             fmt(e_cpu, " ms", 1),
             f"≤ floor + 3 = {fmt(cpu_target, ' ms', 1)}",
-            under(e_cpu, cpu_target + 0.05 if cpu_target is not None else None, " ms"),
+            under(e_cpu, cpu_target, " ms", inclusive=True),
             fmt(p_cpu, " ms", 1),
             fmt(f_cpu, " ms", 1),
         ),

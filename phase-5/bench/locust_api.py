@@ -32,7 +32,7 @@ class TaskUser(FastHttpUser):
     @task(3)
     def list_pending(self) -> None:
         self.client.get(
-            "/api/v1/tasks?status=pending&limit=20", headers=self.headers, name="GET /tasks"
+            "/api/v1/tasks?status=pending&page_size=20", headers=self.headers, name="GET /tasks"
         )
 
     @task(2)
