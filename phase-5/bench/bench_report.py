@@ -83,7 +83,25 @@ def cpu_total(logs: Logs, name: str) -> float | None:
     return logs.num(name, r"CPU ms per round: total " + NUM)
 
 
-def burst_rows(logs: Logs, n: int, ceiling_tps: float | None) -> list[Row]:
+PEER_BURST = (
+    r"peer burst of \d+: (\d+) instances, (-?\d+) missing, (\d+) doubled.*?= (\d+) instances/s"
+)
+
+
+def peer_durable(logs: Logs, file_n: int) -> tuple[str, str, str]:
+    """The file-backed peer's rate, CPU and missing/doubled, as a suffix for the table."""
+    g = logs.find("peer-file", PEER_BURST)
+    cpu = cpu_total(logs, "peer-file")
+    if not g:
+        return "", "", ""
+    return (
+        f"; durable: {g[3]}/s (burst of {file_n})",
+        f"; durable: {fmt(cpu, ' ms', 1)}",
+        f"; durable: {g[1]} / {g[2]}",
+    )
+
+
+def burst_rows(logs: Logs, n: int, ceiling_tps: float | None, file_n: int) -> list[Row]:
     eng = logs.find(
         f"engine-{n}",
         r"burst of \d+: (\d+) instances, (-?\d+) missing, (-?\d+) doubled;.*?= (\d+) instances/s",
@@ -91,10 +109,8 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None) -> list[Row]:
     flo = logs.find(
         f"floor-{n}", r"floor burst of \d+: (\d+) rounds, (-?\d+) missing;.*?= (\d+) rounds/s"
     )
-    peer = logs.find(
-        f"peer-{n}",
-        r"peer burst of \d+: (\d+) instances, (-?\d+) missing, (\d+) doubled.*?= (\d+) instances/s",
-    )
+    peer = logs.find(f"peer-{n}", PEER_BURST)
+    d_rate, d_cpu, d_miss = peer_durable(logs, file_n)
     e_rate = float(eng[3]) if eng else None
     f_rate = float(flo[2]) if flo else None
     p_rate = float(peer[3]) if peer else None
@@ -107,7 +123,7 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None) -> list[Row]:
             fmt(e_rate, "/s"),
             f"≥ 0.95 × floor = {fmt(rate_target, '/s')}",
             over(e_rate, rate_target, "/s"),
-            fmt(p_rate, "/s"),
+            f"{fmt(p_rate, '/s')} in memory{d_rate}",
             fmt(f_rate, "/s"),
             f"{fmt(ceiling_tps, '/s')} (DB alone)",
         ),
@@ -116,7 +132,7 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None) -> list[Row]:
             fmt(e_cpu, " ms", 1),
             f"≤ floor + 3 = {fmt(cpu_target, ' ms', 1)}",
             under(e_cpu, cpu_target, " ms", inclusive=True),
-            fmt(p_cpu, " ms", 1),
+            f"{fmt(p_cpu, ' ms', 1)} in memory{d_cpu}",
             fmt(f_cpu, " ms", 1),
         ),
         Row(
@@ -126,26 +142,30 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None) -> list[Row]:
             ("met" if eng[1] == "0" and eng[2] == "0" else "**not met**")
             if eng
             else "not measured",
-            f"{peer[1]} / {peer[2]}" if peer else "not measured",
+            (f"{peer[1]} / {peer[2]}" if peer else "not measured") + d_miss,
             f"{flo[1]} / –" if flo else "not measured",
         ),
     ]
 
 
-def build(logs: Logs, sizes: list[int]) -> tuple[list[Row], list[str]]:
+def build(logs: Logs, sizes: list[int], file_n: int = 500) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     g = logs.find("ceiling", r"database ceiling.*?: (\d+) rounds/s.*?PostgreSQL CPU " + NUM)
     ceiling_tps = float(g[0]) if g else None
     for n in sizes:
-        rows += burst_rows(logs, n, ceiling_tps)
+        rows += burst_rows(logs, n, ceiling_tps, file_n)
     cn = pcts(logs, "complete-next", "complete -> next instance")
     peer_cn = pcts(logs, "peer-latency", "peer complete -> next instance")
+    peer_cn_file = pcts(logs, "peer-file", "peer complete -> next instance")
+    peer_text = "/".join(fmt(v) for v in peer_cn) + " in memory" if peer_cn else "not measured"
+    if peer_cn_file:
+        peer_text += "; durable: " + "/".join(fmt(v) for v in peer_cn_file)
     rows.append(Row(
         "complete → next instance visible p50 / p95 / p99 (ms), across 7 rules",
         "/".join(fmt(v) for v in cn) if cn else "not measured",
         "p99 < 250 ms",
         under(cn[2] if cn else None, 250, " ms"),
-        "/".join(fmt(v) for v in peer_cn) + " (signal → row)" if peer_cn else "not measured",
+        peer_text,
     ))  # fmt: skip
     ob = pcts(logs, "outbox", "outbox commit -> publish acknowledged")
     rows.append(Row(
@@ -180,10 +200,17 @@ def build(logs: Logs, sizes: list[int]) -> tuple[list[Row], list[str]]:
             rows.append(Row(f"idle cost per 1000 series (burst of {n})", idle[0], "–", "–"))
     notes = []
     for n in sizes:
-        for name, what in (("engine", "ours"), ("floor", "Dapr floor"), ("peer", "Temporal")):
+        for name, what in (
+            ("engine", "ours"),
+            ("floor", "Dapr floor"),
+            ("peer", "Temporal, SQLite in memory"),
+        ):
             line = cpu_line(logs, f"{name}-{n}")
             if line:
                 notes.append(f"- burst of {n}, {what}: CPU ms per round {line}")
+    line = cpu_line(logs, "peer-file")
+    if line:
+        notes.append(f"- burst of {file_n}, Temporal, SQLite in a file: CPU ms per round {line}")
     if g:
         notes.append(f"- database ceiling: PostgreSQL CPU {g[1]} ms per round (pgbench)")
     for line in logs.text("api").splitlines():
@@ -231,9 +258,11 @@ def main() -> None:
     ap.add_argument("run_dir", type=Path)
     ap.add_argument("--sizes", default="5000 20000")
     ap.add_argument("--mode", default="full")
+    ap.add_argument("--peer-file-burst", type=int, default=500)
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
-    rows, notes = build(Logs(args.run_dir), [int(s) for s in args.sizes.split()])
+    sizes = [int(s) for s in args.sizes.split()]
+    rows, notes = build(Logs(args.run_dir), sizes, args.peer_file_burst)
     table = render(rows, notes, args.mode, args.run_dir)
     print(table)
     if args.write:

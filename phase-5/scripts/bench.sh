@@ -72,16 +72,24 @@ wants reminders && step reminders py bench/bench_notifications.py --reminders "$
 # shellcheck disable=SC2086  # word splitting of the user counts is wanted
 wants api && step api py bench/bench_api_ops.py "$api_s" $api_users
 wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
-# shellcheck disable=SC2086
-wants peer && step peer-latency py -m bench.peers.temporal.bench_temporal --latency $lat
+# The peer twice: its dev server's SQLite in memory (`start-dev`'s default: fast, not
+# durable) at every size, and in a file (durable, as our PostgreSQL is) at a burst of
+# $PEER_FILE_BURST only: it sets up and rounds ~10x slower (decisions.md).
+peer_file_n=${PEER_FILE_BURST:-500}
+if wants peer; then
+  # shellcheck disable=SC2086
+  step peer-latency py -m bench.peers.temporal.bench_temporal --memory --latency $lat
+  # shellcheck disable=SC2086
+  step peer-file py -m bench.peers.temporal.bench_temporal --latency $lat --burst "$peer_file_n"
+fi
 for n in $sizes; do
   # Floor, engine and peer back to back at each size, so they share the machine's state.
   wants floor && step "floor-$n" py bench/bench_floor.py "$n"
   wants engine && step "engine-$n" py bench/bench_engine.py burst "$n"
-  wants peer && step "peer-$n" py -m bench.peers.temporal.bench_temporal --burst "$n"
+  wants peer && step "peer-$n" py -m bench.peers.temporal.bench_temporal --memory --burst "$n"
 done
 uptime >"$run_dir/load-after.txt"
 
-report=(py bench/bench_report.py "$run_dir" --sizes "$sizes" --mode "$([ "$quick" = 1 ] && echo quick || echo full)")
+report=(py bench/bench_report.py "$run_dir" --sizes "$sizes" --peer-file-burst "$peer_file_n" --mode "$([ "$quick" = 1 ] && echo quick || echo full)")
 [ "$write" = 1 ] && report+=(--write SUMMARIES/measurements.md)
 "${report[@]}"
