@@ -75,7 +75,7 @@ wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
 # The peer twice: its dev server's SQLite in memory (`start-dev`'s default: fast, not
 # durable) at every size, and in a file (durable, as our PostgreSQL is) at a burst of
 # $PEER_FILE_BURST only: it sets up and rounds ~10x slower (decisions.md).
-peer_file_n=${PEER_FILE_BURST:-$([ "$quick" = 1 ] && echo 200 || echo 500)}
+peer_file_n=${PEER_FILE_BURST:-$([ "$quick" = 1 ] && echo 100 || echo 500)}
 if wants peer; then
   # shellcheck disable=SC2086
   step peer-latency py -m bench.peers.temporal.bench_temporal --memory --latency $lat

@@ -39,6 +39,7 @@ from tests.support.stack import STATE, db_url, query
 P5 = Path(__file__).resolve().parents[3]
 PORT, HTTP_PORT = 7233, 7243
 ADDRESS = f"127.0.0.1:{PORT}"
+PILOT = 50
 
 
 def _tree_cpu(pid: int) -> float:
@@ -155,7 +156,7 @@ async def _start_all(client: Client, states: list[SeriesState]) -> None:
 
 
 async def _setup_rate(client: Client) -> float:
-    """Series set up per second (started and first round done), from a pilot of 100
+    """Series set up per second (started and first round done), from a pilot of PILOT
     series of another user, so the burst's shared instant leaves time to set them all up."""
     user = f"pilot-{uuid.uuid4().hex[:12]}"
     far = time.time() + 86400
