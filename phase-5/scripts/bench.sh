@@ -74,7 +74,7 @@ wants api && step api py bench/bench_api_ops.py "$api_s" $api_users
 wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
 # The peer twice: its dev server's SQLite in memory (`start-dev`'s default: fast, not
 # durable) at every size, and in a file (durable, as our PostgreSQL is) at a burst of
-# $PEER_FILE_BURST only: it sets up and rounds ~10x slower (decisions.md).
+# PEER_FILE_BURST (500; 100 quick) only: it sets up and rounds ~10x slower (decisions.md).
 peer_file_n=${PEER_FILE_BURST:-$([ "$quick" = 1 ] && echo 100 || echo 500)}
 if wants peer; then
   # shellcheck disable=SC2086

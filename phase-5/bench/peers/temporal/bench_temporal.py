@@ -162,11 +162,11 @@ async def _setup_rate(client: Client) -> float:
     far = time.time() + 86400
     t0 = time.perf_counter()
     await _start_all(
-        client, [SeriesState(uuid.uuid4().hex, user, far, 86400, 60) for _ in range(100)]
+        client, [SeriesState(uuid.uuid4().hex, user, far, 86400, 60) for _ in range(PILOT)]
     )
-    while _count(user, 0) < 100:
+    while _count(user, 0) < PILOT:
         await asyncio.sleep(0.1)
-    return 100 / (time.perf_counter() - t0)
+    return PILOT / (time.perf_counter() - t0)
 
 
 async def burst(peer: Peer, client: Client, n: int) -> None:
