@@ -11,6 +11,8 @@
 #   --prepare  only build/sync what the run needs (Temporal CLI, the bench dependency
 #              group), without the stack: run it before taking the stack lock
 #   --no-write print the table, leave measurements.md alone
+# BENCH_DEADLINE=HH:MM (UTC), or that time in the file $STATE/bench/deadline: no benchmark
+# starts after it (the table shows the rest as not measured), so a run fits a lock slot.
 # Run it under the stack lock, from the repository root:
 #   bash phase-5/scripts/bench.sh --prepare
 #   /work/stack-run.sh <name> ./phase-5/scripts/bench.sh --quick
@@ -32,7 +34,7 @@ done
 [ "$quick" = 1 ] && [ "$sizes" = "5000 20000" ] && sizes="1000"
 wants() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 
-cd "$P5_ROOT"
+cd "$P5_ROOT" || exit 1
 bash scripts/install-python.sh
 uv sync --frozen --group bench -q
 bash bench/peers/temporal/install.sh >/dev/null
@@ -44,8 +46,12 @@ log "bench run: $run_dir (quick=$quick, bursts: $sizes)"
 uptime >"$run_dir/load-before.txt"
 py() { "$P5_ROOT/.venv/bin/python" "$@"; }
 # step NAME CMD...: run one benchmark, its output shown and kept for the report.
+deadline=${BENCH_DEADLINE:-$(cat "$STATE/bench/deadline" 2>/dev/null || true)}
 step() {
   local name=$1; shift
+  if [ -n "$deadline" ] && [ "$(date -u +%H:%M)" \> "$deadline" ]; then
+    log "— $name skipped: past the deadline $deadline UTC"; return 0
+  fi
   log "— $name"
   "$@" 2>&1 | tee "$run_dir/$name.log" || log "$name failed (see $run_dir/$name.log)"
 }
@@ -66,12 +72,12 @@ if [ "$quick" = 1 ]; then
 else
   outbox_n=300 cn_n=1000 rem_n=500 rem_s=60 api_s=30 api_users="8 16 32 64" pg_s=30 lat="35 1000"
 fi
-wants outbox && step outbox py bench/bench_outbox.py "$outbox_n"
-wants latency && step complete-next py bench/bench_complete_next.py "$cn_n" 5
-wants reminders && step reminders py bench/bench_notifications.py --reminders "$rem_n" --seconds "$rem_s"
-# shellcheck disable=SC2086  # word splitting of the user counts is wanted
-wants api && step api py bench/bench_api_ops.py "$api_s" $api_users
-wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
+for n in $sizes; do
+  # Floor, engine and peer back to back at each size, so they share the machine's state.
+  wants floor && step "floor-$n" py bench/bench_floor.py "$n"
+  wants engine && step "engine-$n" py bench/bench_engine.py burst "$n"
+  wants peer && step "peer-$n" py -m bench.peers.temporal.bench_temporal --memory --burst "$n"
+done
 # The peer twice: its dev server's SQLite in memory (`start-dev`'s default: fast, not
 # durable) at every size, and in a file (durable, as our PostgreSQL is) at a burst of
 # PEER_FILE_BURST (500; 100 quick) only: it sets up and rounds ~10x slower (decisions.md).
@@ -82,12 +88,12 @@ if wants peer; then
   # shellcheck disable=SC2086
   step peer-file py -m bench.peers.temporal.bench_temporal --latency $lat --burst "$peer_file_n"
 fi
-for n in $sizes; do
-  # Floor, engine and peer back to back at each size, so they share the machine's state.
-  wants floor && step "floor-$n" py bench/bench_floor.py "$n"
-  wants engine && step "engine-$n" py bench/bench_engine.py burst "$n"
-  wants peer && step "peer-$n" py -m bench.peers.temporal.bench_temporal --memory --burst "$n"
-done
+wants outbox && step outbox py bench/bench_outbox.py "$outbox_n"
+wants latency && step complete-next py bench/bench_complete_next.py "$cn_n" 5
+wants reminders && step reminders py bench/bench_notifications.py --reminders "$rem_n" --seconds "$rem_s"
+# shellcheck disable=SC2086  # word splitting of the user counts is wanted
+wants api && step api py bench/bench_api_ops.py "$api_s" $api_users
+wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
 uptime >"$run_dir/load-after.txt"
 
 report=(py bench/bench_report.py "$run_dir" --sizes "$sizes" --peer-file-burst "$peer_file_n" --mode "$([ "$quick" = 1 ] && echo quick || echo full)")
