@@ -1,0 +1,59 @@
+"""API task operations/s at p95 < 500 ms: locust, headless, bounded, loopback only.
+
+  python bench/bench_api_ops.py [SECONDS_PER_STEP] [USERS ...]     (stack up)
+
+Runs locust_api.py's users against todo-api on 127.0.0.1:8000 in steps of a growing number
+of users (default 8, 16, 32, 64; SECONDS_PER_STEP 30), and prints each step's operations/s,
+p50/p95/p99 and failures, then the highest operations/s of a step whose p95 stayed under
+500 ms. The load generator runs on the same 2 cores as the stack (it takes its share)."""
+
+import csv
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+P5 = Path(__file__).resolve().parents[1]
+P95_LIMIT_MS = 500.0
+
+
+def step(users: int, seconds: int) -> tuple[float, float, float, float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(P5 / "bench" / "locust_api.py"),
+             "--headless", "-u", str(users), "-r", str(max(users // 2, 1)),
+             "-t", f"{seconds}s", "--host", "http://127.0.0.1:8000", "--only-summary",
+             "--csv", f"{tmp}/run", "--loglevel", "ERROR", "--stop-timeout", "5",
+             "--exit-code-on-error", "0"],
+            cwd=P5, check=True, capture_output=True,
+        )  # fmt: skip
+        with open(f"{tmp}/run_stats.csv") as f:
+            row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+    return (
+        float(row["Requests/s"]),
+        float(row["50%"]),
+        float(row["95%"]),
+        float(row["99%"]),
+        int(row["Failure Count"]),
+    )
+
+
+def main(seconds: int, users: list[int]) -> None:
+    best = 0.0
+    for u in users:
+        rps, p50, p95, p99, failures = step(u, seconds)
+        ok = p95 < P95_LIMIT_MS
+        print(
+            f"api ops: {u} users: {rps:.0f} ops/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+            f"p99 {p99:.0f} ms, {failures} failures{'' if ok else ' (p95 over the limit)'}"
+        )
+        if ok and failures == 0:
+            best = max(best, rps)
+    print(f"API task operations/s at p95 < {P95_LIMIT_MS:.0f} ms: {best:.0f}")
+
+
+if __name__ == "__main__":
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 30,
+        [int(x) for x in sys.argv[2:]] or [8, 16, 32, 64],
+    )
