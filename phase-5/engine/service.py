@@ -131,7 +131,8 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
     dead_letter_topic=str(DEAD_LETTER[Topic.TASK_OPERATIONS]),
 )
 async def on_task_operation(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    response = await _consume(request, event)
+    with consumer_metrics.handling(event):
+        response = await _consume(request, event)
     consumer_metrics.observe(event, response.status_code)
     return response
 
@@ -143,7 +144,8 @@ async def on_task_operation(request: Request, event: dict[str, Any] = Body(...))
     dead_letter_topic=str(DEAD_LETTER[Topic.TASK_MODIFICATIONS]),
 )
 async def on_task_modification(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    response = await _consume(request, event)
+    with consumer_metrics.handling(event):
+        response = await _consume(request, event)
     consumer_metrics.observe(event, response.status_code)
     return response
 

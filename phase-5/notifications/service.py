@@ -101,7 +101,8 @@ def _retry(reason: str) -> JSONResponse:
     dead_letter_topic=str(DEAD_LETTER[Topic.ALERTS]),
 )
 async def on_alert(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    response = await _on_alert(request, event)
+    with consumer_metrics.handling(event):
+        response = await _on_alert(request, event)
     consumer_metrics.observe(event, response.status_code)
     return response
 
