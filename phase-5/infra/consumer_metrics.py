@@ -16,13 +16,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 CONSUMED = Counter(
     "events_consumed_total",
-    "Events handled by this service's subscriptions, by topic and outcome (success, retry)",
+    "Events handled by this service's subscriptions, by topic and outcome "
+    "(success, retry, dropped: poison, dead-lettered at once)",
     ["topic", "outcome"],
 )
 DELAY = Histogram(
@@ -48,11 +50,28 @@ def _written_at(raw: dict[str, Any]) -> datetime | None:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def observe(raw: dict[str, Any], status_code: int, now: datetime | None = None) -> None:
-    """`raw` is the envelope as Dapr delivered it (it adds `topic`); a 2xx is success, any
-    other answer makes Dapr retry (then dead-letter)."""
+_DROP = b'"DROP"'
+
+
+def poison(reason: str) -> JSONResponse:
+    """The answer for an event that can never be processed (malformed, breaks its
+    contract): Dapr's DROP, which the sidecar forwards to the subscription's dead-letter
+    topic at once (daprd 1.18 `pkg/runtime/subscription`), instead of retrying it for the
+    ~15 minutes a transient failure gets."""
+    return JSONResponse({"status": "DROP", "error": reason}, 200)
+
+
+def _outcome(response: JSONResponse) -> str:
+    if not 200 <= response.status_code < 300:
+        return "retry"
+    return "dropped" if _DROP in bytes(response.body) else "success"
+
+
+def observe(raw: dict[str, Any], response: JSONResponse, now: datetime | None = None) -> None:
+    """`raw` is the envelope as Dapr delivered it (it adds `topic`); a 2xx is success (or a
+    drop), any other answer makes Dapr retry (then dead-letter)."""
     topic = _topic(raw)
-    CONSUMED.labels(topic, "success" if 200 <= status_code < 300 else "retry").inc()
+    CONSUMED.labels(topic, _outcome(response)).inc()
     at = _written_at(raw)
     if at is None:
         return

@@ -1,11 +1,12 @@
-"""The age of the oldest event a consumer is handling: visible while it is stuck, gone once
-it returns (a stuck handler observes no delay at all, so the lag alert needs this)."""
+"""Consumer metrics: the age of the oldest event a consumer is handling (visible while it is
+stuck, gone once it returns: a stuck handler observes no delay at all, so the lag alert needs
+this), and poison answered DROP (dead-lettered at once) rather than retried."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra.consumer_metrics import InFlight
+from infra.consumer_metrics import CONSUMED, InFlight, observe, poison
 
 
 def _event(topic: str, age_s: float, now: datetime) -> dict[str, str]:
@@ -46,3 +47,14 @@ def test_the_gauge_is_exported_per_topic() -> None:
     assert family.name == "events_oldest_in_flight_seconds"
     ((labels, value),) = [(s.labels, s.value) for s in family.samples]
     assert labels == {"topic": "alerts"} and value >= 400
+
+
+def test_poison_is_dropped_to_the_dead_letter_topic_and_counted_apart() -> None:
+    answer = poison("malformed event")
+    # Dapr reads the status from a 2xx body: DROP forwards to the dead-letter topic at
+    # once; a 5xx would be retried with backoff (for a transient failure) first.
+    assert answer.status_code == 200
+    assert b'"status":"DROP"' in bytes(answer.body)
+    before = CONSUMED.labels("t-poison", "dropped")._value.get()
+    observe({"topic": "t-poison"}, answer)
+    assert CONSUMED.labels("t-poison", "dropped")._value.get() == before + 1
