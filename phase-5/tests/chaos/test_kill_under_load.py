@@ -6,7 +6,10 @@ together, while the sidecars keep running: dapr/dapr#10337; and both data stores
 long drill (`-m drills`, run by `bench.sh --drills`) adds the chatbot, each service with
 its own sidecar, and a service with a data store."""
 
+import contextlib
 import json
+import os
+import signal
 from collections.abc import Callable
 
 import httpx
@@ -23,6 +26,7 @@ from tests.chaos.load import (
 from tests.support.kafka import TopicTail
 from tests.support.push import PushSink
 from tests.support.smtp import SmtpSink
+from tests.support.stack import NOTIFIER, STATE, alive, eventually, pid_of, run_script
 
 FAST_PLAN: list[tuple[str, ...]] = [
     *((p,) for p in EVERY_ONE),
@@ -82,6 +86,34 @@ def _drill(api: httpx.Client, smtp: SmtpSink, push: PushSink, plan: list[tuple[s
     # The drill means something only if the load ran through it.
     assert figures.get("completions", 0) >= 2 * len(plan)
     assert figures.get("reminders", 0) >= len(plan)
+
+
+# dapr/dapr#10337: a sidecar that runs but no longer answers (after a control-plane restart
+# some daprd never re-initialise and stay unready for good) is detected by the stack's
+# supervisor, dev-up.sh, and replaced; a healthy one is left alone. The stuck state is made
+# with SIGSTOP: the process is there, its ports accept connections, nothing answers.
+
+
+def test_a_running_but_unready_sidecar_is_replaced_by_dev_up(stack: str) -> None:
+    name = "notification-service-daprd"
+    stuck = pid_of(name)
+    os.kill(stuck, signal.SIGSTOP)
+    try:
+        out = run_script("dev-up.sh", "--no-reload", timeout=600)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stuck, signal.SIGCONT)
+    assert f"{name} is running but not ready for 30 s" in out
+    assert not alive(stuck), "the stuck sidecar was stopped"
+    assert pid_of(name) != stuck
+    eventually(
+        lambda: httpx.get(f"{NOTIFIER.dapr_url}/v1.0/healthz", timeout=2).status_code == 204,
+        timeout=30,
+    )
+    # The healthy ones were not touched: a second run restarts nothing.
+    again = run_script("dev-up.sh", "--no-reload", timeout=600)
+    assert "not ready for 30 s" not in again
+    assert (STATE / "run" / f"{name}.pid").exists()
 
 
 def test_each_process_killed_under_load(api: httpx.Client, smtp: SmtpSink, push: PushSink) -> None:
