@@ -127,7 +127,8 @@ class Load:
     def engine_instances(self) -> int:
         """Instances the engine has made for this user's series (the first ones excluded)."""
         rows = _db(
-            "SELECT count(*) - count(DISTINCT series_id) FROM tasks WHERE series_id = ANY(%s)",
+            "SELECT count(*) - count(DISTINCT series_id) FROM tasks "
+            "WHERE series_id = ANY(%s::uuid[])",
             [*self.series],
         )
         return int(rows[0][0]) if rows else -1
@@ -207,7 +208,7 @@ def assert_one_next_per_completion(load: Load) -> dict[str, int]:
     done = {
         str(t)
         for (t,) in query(
-            "SELECT task_id FROM tasks WHERE series_id = ANY(%s) AND status = 'completed'",
+            "SELECT task_id FROM tasks WHERE series_id = ANY(%s::uuid[]) AND status = 'completed'",
             [*load.series],
         )
     }
@@ -225,7 +226,7 @@ def _unconsumed(user: str) -> list[tuple[Any, ...]]:
     return query(
         "SELECT o.event_type, o.event_id FROM outbox o "
         "LEFT JOIN processed_events p ON p.event_id = o.event_id::text AND p.consumer = %s "
-        "WHERE o.partition_key = %s AND p.event_id IS NULL AND (o.event_type = ANY(%s) "
+        "WHERE o.partition_key = %s AND p.event_id IS NULL AND (o.event_type = ANY(%s::text[]) "
         "  OR (o.event_type = 'v1.task.created' "
         "      AND coalesce((o.payload->'data'->>'reminders')::int, 0) > 0))",
         CONSUMER_TASK_EVENTS,
