@@ -144,9 +144,10 @@ class Load:
 
 
 def _workflow_state(series_id: str) -> Any:
+    """The series' workflow state with its payloads: the custom status is one of them."""
     client = DaprWorkflowClient(host="127.0.0.1", port=str(ENGINE.dapr_grpc))
     try:
-        return client.get_workflow_state(f"series-{series_id}", fetch_payloads=False)
+        return client.get_workflow_state(f"series-{series_id}", fetch_payloads=True)
     except Exception:
         return None
     finally:
