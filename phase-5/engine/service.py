@@ -100,16 +100,16 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
     try:
         event = IncomingEvent.model_validate(raw)
     except ValidationError as exc:
-        # Poison: an error answer makes Dapr retry per the resiliency policy, then park it
-        # in the dead-letter topic, where a person can look at it.
+        # Poison: DROP makes the sidecar park it in the dead-letter topic at once, where a
+        # person can look at it; retrying it would only hold up the user's partition.
         log.error("malformed event", extra={"fields": {"errors": str(exc.errors()[:3])}})
-        return JSONResponse({"status": "RETRY", "error": "malformed event"}, 500)
+        return consumer_metrics.poison("malformed event")
     jlog.bind(event_id=event.id, user_id=event.user_id)
     try:
         payload = event.payload()
     except PoisonMessage as exc:
         log.error("unprocessable event", extra={"fields": {"type": event.type, "error": str(exc)}})
-        return JSONResponse({"status": "RETRY", "error": "event breaks its contract"}, 500)
+        return consumer_metrics.poison("event breaks its contract")
     if not has_effect(event, payload):
         return JSONResponse({"status": "SUCCESS"})
     async with engine.sessions() as session:
@@ -131,8 +131,9 @@ async def _consume(request: Request, raw: dict[str, Any]) -> JSONResponse:
     dead_letter_topic=str(DEAD_LETTER[Topic.TASK_OPERATIONS]),
 )
 async def on_task_operation(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    response = await _consume(request, event)
-    consumer_metrics.observe(event, response.status_code)
+    with consumer_metrics.handling(event):
+        response = await _consume(request, event)
+    consumer_metrics.observe(event, response)
     return response
 
 
@@ -143,8 +144,9 @@ async def on_task_operation(request: Request, event: dict[str, Any] = Body(...))
     dead_letter_topic=str(DEAD_LETTER[Topic.TASK_MODIFICATIONS]),
 )
 async def on_task_modification(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    response = await _consume(request, event)
-    consumer_metrics.observe(event, response.status_code)
+    with consumer_metrics.handling(event):
+        response = await _consume(request, event)
+    consumer_metrics.observe(event, response)
     return response
 
 

@@ -24,7 +24,11 @@ log = logging.getLogger(__name__)
 
 # The SDK sets no deadline on its calls; a hung sidecar must not hang a relay or a consumer.
 CALL_TIMEOUT_S = 10.0
+# A job whose callback fails (the app restarting, the database failing over) is retried
+# 5 s apart for 10 minutes; with 3 tries, an outage of 15 s at the due time lost the
+# reminder for good (the scheduler deletes a job whose retries are used up).
 JOB_RETRY_INTERVAL_S = 5
+JOB_RETRIES = 120
 
 
 class SidecarError(RuntimeError):
@@ -103,7 +107,7 @@ class Sidecar:
         except (DaprGrpcError, TimeoutError) as exc:
             raise SidecarError(f"publish to {topic} failed: {_describe(exc)}") from exc
 
-    async def schedule_job(self, name: str, due: datetime, *, retries: int = 3) -> None:
+    async def schedule_job(self, name: str, due: datetime, *, retries: int = JOB_RETRIES) -> None:
         """One-shot job at an absolute instant; overwrite makes re-scheduling idempotent.
         It carries no data: the callback finds everything from the job's name."""
         job = Job(

@@ -5,8 +5,9 @@ share the work without sending twice; every outcome is fenced on (claimed_by, at
 a worker whose lease was taken over cannot overwrite what the new owner recorded."""
 
 import json
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -49,6 +50,8 @@ class Claim:
     # (crash, kill, partition) or overran; whatever it was sending goes out again.
     taken_over_from: str | None = None
     traceparent: str | None = None
+    # When this process took the claim (monotonic clock): its lease runs from about then.
+    claimed_at: float = field(default_factory=time.monotonic)
 
 
 _CLAIM = text(

@@ -96,7 +96,7 @@ async def prometheus() -> Response:
 
 
 def _retry(reason: str) -> JSONResponse:
-    """Dapr retries (resiliency: 3 x 5 s), then parks the event in alerts-dlq."""
+    """Dapr retries (resiliency: backoff for ~15 minutes), then parks the event in alerts-dlq."""
     return JSONResponse({"status": "RETRY", "error": reason}, 500)
 
 
@@ -107,8 +107,9 @@ def _retry(reason: str) -> JSONResponse:
     dead_letter_topic=str(DEAD_LETTER[Topic.ALERTS]),
 )
 async def on_alert(request: Request, event: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    response = await _on_alert(request, event)
-    consumer_metrics.observe(event, response.status_code)
+    with consumer_metrics.handling(event):
+        response = await _on_alert(request, event)
+    consumer_metrics.observe(event, response)
     return response
 
 
@@ -117,13 +118,13 @@ async def _on_alert(request: Request, event: dict[str, Any]) -> JSONResponse:
         parsed = IncomingEvent.model_validate(event)
     except ValidationError:
         log.error("malformed alert event")
-        return _retry("malformed event")
+        return consumer_metrics.poison("malformed event")
     jlog.bind(event_id=parsed.id, user_id=parsed.user_id)
     try:
         due = parsed.payload()
     except PoisonMessage as exc:
         log.error("malformed reminder", extra={"fields": {"error": str(exc)[:300]}})
-        return _retry("malformed reminder")
+        return consumer_metrics.poison("malformed reminder")
     if not isinstance(due, ReminderDue):
         # Other and future types: the reminders row is the truth, and every attempt
         # re-checks it, so there is nothing to do with the event itself.

@@ -32,6 +32,7 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from time import monotonic
 from typing import Any, Literal
 
 from opentelemetry.trace import SpanKind
@@ -42,7 +43,7 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception_type,
-    stop_after_attempt,
+    stop_after_delay,
     wait_exponential,
 )
 
@@ -64,7 +65,17 @@ from storage.db import transaction
 
 log = logging.getLogger(__name__)
 SOURCE = "notification-service"
-_RECORD_TRIES = 4
+# Recording an outcome is retried for this share of the claim's lease (and at least
+# _RECORD_MIN_S): while the lease holds, nobody sends the message again; once it expires
+# another owner does. Four quick tries (~4 s) were too few: a PostgreSQL restart of ~12 s
+# right after a send made the next owner send the email again (found by the kill drill).
+_RECORD_SHARE_OF_LEASE = 0.9
+_RECORD_MIN_S = 3.0
+
+
+def record_budget(claimed_at: float, lease_seconds: float, now: float) -> float:
+    """Seconds left to record an outcome before the claim's lease runs out."""
+    return max(claimed_at + lease_seconds * _RECORD_SHARE_OF_LEASE - now, _RECORD_MIN_S)
 
 
 def _log_scan_retry(state: RetryCallState) -> None:
@@ -372,10 +383,11 @@ class DeliveryWorker:
         """Commits a terminal outcome. A database hiccup right after a send is retried
         here, because giving up would let the lease expire and the message go out again."""
         result: Any = False
+        budget = record_budget(claim.claimed_at, self.settings.notify_lease_seconds, monotonic())
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type((SQLAlchemyError, OSError)),
-            stop=stop_after_attempt(_RECORD_TRIES),
-            wait=wait_exponential(multiplier=0.5),
+            stop=stop_after_delay(budget),
+            wait=wait_exponential(multiplier=0.25, max=2),
             before_sleep=_log_record_retry,
             reraise=True,
         ):

@@ -332,8 +332,12 @@ start_scheduler() {
   wait_until scheduler 60 http_ok "http://127.0.0.1:$SCHEDULER_HEALTHZ_PORT/healthz"
 }
 
+# Sidecars this run found already running (wait_app checks that they are still sound).
+declare -A SIDECAR_WAS_UP=()
+
 start_app() {
   local app=$1 app_port=$2 http=$3 grpc=$4 internal=$5 metrics=$6 module=$7
+  is_running "$app-daprd" && SIDECAR_WAS_UP[$app]=1
   if ! is_running "$app-daprd"; then
     require_free_port "$app-daprd" "$http"
     require_free_port "$app-daprd" "$grpc"
@@ -366,9 +370,29 @@ start_app() {
   fi
 }
 
+# healthy_within NAME SECONDS URL: like wait_until, but answers instead of dying.
+healthy_within() {
+  local name=$1 deadline=$((SECONDS + $2)) url=$3
+  until http_ok "$url"; do
+    is_running "$name" && [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
 wait_app() {
   local app=$1 app_port=$2 http=$3
-  wait_until "$app-daprd" 90 http_ok "http://127.0.0.1:$http/v1.0/healthz"
+  local health="http://127.0.0.1:$http/v1.0/healthz"
+  # A sidecar that was already running but stays unready is stuck, not starting: after a
+  # placement/scheduler restart some daprd never re-initialise (dapr/dapr#10337: /v1.0/healthz
+  # 500 for good while /healthz/outbound says 204). Replace it, as kubelet's liveness probe
+  # does on Kubernetes.
+  if [ -n "${SIDECAR_WAS_UP[$app]:-}" ] && ! healthy_within "$app-daprd" 30 "$health" \
+     && is_running "$app-daprd"; then
+    log "$app-daprd is running but not ready for 30 s (stuck, dapr/dapr#10337): restarting it"
+    stop_proc "$app-daprd"
+    start_app "$@"
+  fi
+  wait_until "$app-daprd" 90 http_ok "$health"
   wait_until "$app" 90 http_ok "http://127.0.0.1:$app_port/healthz"
 }
 
