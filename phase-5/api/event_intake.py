@@ -73,7 +73,7 @@ async def intake(topic: str, request: Request, runtime: RuntimeDep) -> JSONRespo
         log.error("stream intake: body is not a CloudEvent object")
         return JSONResponse(_SUCCESS)
     response = await _take(raw, runtime)
-    consumer_metrics.observe(raw, response.status_code)
+    consumer_metrics.observe(raw, response)
     return response
 
 
