@@ -19,14 +19,16 @@ P95_LIMIT_MS = 500.0
 
 def step(users: int, seconds: int) -> tuple[float, float, float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
+        proc = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(P5 / "bench" / "locust_api.py"),
              "--headless", "-u", str(users), "-r", str(max(users // 2, 1)),
              "-t", f"{seconds}s", "--host", "http://127.0.0.1:8000", "--only-summary",
              "--csv", f"{tmp}/run", "--loglevel", "ERROR", "--stop-timeout", "5",
              "--exit-code-on-error", "0"],
-            cwd=P5, check=True, capture_output=True,
+            cwd=P5, capture_output=True, text=True,
         )  # fmt: skip
+        if not Path(f"{tmp}/run_stats.csv").exists():
+            raise SystemExit(f"locust did not run:\n{proc.stderr[-2000:]}")
         with open(f"{tmp}/run_stats.csv") as f:
             row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
     return (

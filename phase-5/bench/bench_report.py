@@ -123,7 +123,7 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None, file_n: int) -> li
             fmt(e_rate, "/s"),
             f"≥ 0.95 × floor = {fmt(rate_target, '/s')}",
             over(e_rate, rate_target, "/s"),
-            f"{fmt(p_rate, '/s')} in memory{d_rate}",
+            (f"{p_rate:.0f}/s in memory" if p_rate is not None else "not measured") + d_rate,
             fmt(f_rate, "/s"),
             f"{fmt(ceiling_tps, '/s')} (DB alone)",
         ),
@@ -132,7 +132,7 @@ def burst_rows(logs: Logs, n: int, ceiling_tps: float | None, file_n: int) -> li
             fmt(e_cpu, " ms", 1),
             f"≤ floor + 3 = {fmt(cpu_target, ' ms', 1)}",
             under(e_cpu, cpu_target, " ms", inclusive=True),
-            f"{fmt(p_cpu, ' ms', 1)} in memory{d_cpu}",
+            (f"{p_cpu:.1f} ms in memory" if p_cpu is not None else "not measured") + d_cpu,
             fmt(f_cpu, " ms", 1),
         ),
         Row(

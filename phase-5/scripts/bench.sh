@@ -65,6 +65,8 @@ if wants stack; then
 else
   bash scripts/dev-up.sh --no-reload >"$run_dir/dev-up.log" 2>&1
 fi
+# dev-up.sh runs install.sh, whose exact `uv sync` drops the bench group: sync it again.
+uv sync --frozen --group bench -q
 if [ "$started_stack" = 1 ]; then trap 'bash "$P5_ROOT/scripts/dev-down.sh" >/dev/null 2>&1' EXIT; fi
 
 if [ "$quick" = 1 ]; then
