@@ -293,7 +293,9 @@ class SeriesPublic(BaseModel):
             "the occurrences the engine will create next (up to 5), after the pending ones; "
             "empty while the series is paused (nothing is created until it is resumed, and "
             "resuming continues from the first occurrence after the resume, so no date is "
-            "promised), and once it is deleted or completed"
+            "promised), for a series that repeats after completion (its next date is the "
+            "completion date plus the interval, known once the pending task is completed), "
+            "and once it is deleted or completed"
         )
     )
     created_at: UtcDateTime | None

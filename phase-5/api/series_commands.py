@@ -20,7 +20,14 @@ from contracts.events import (
     TaskUpdated,
 )
 from contracts.status import SeriesStatus, TaskStatus
-from recurrence import DEFAULT_LEAD_TIME, Recurrence, RecurrenceError, parse_recurrence, split
+from recurrence import (
+    DEFAULT_LEAD_TIME,
+    Mode,
+    Recurrence,
+    RecurrenceError,
+    parse_recurrence,
+    split,
+)
 from storage.event_payloads import series_payload, task_payload
 from storage.instances import materialize, recurrence_of
 from storage.outbox import add_event
@@ -134,8 +141,12 @@ def upcoming_after(
     """The occurrences the engine will create next: after the latest materialized one and
     after `skip_until` (what the engine's round uses too), never before now. None for a
     paused series: it creates nothing until resumed, and resuming continues from the first
-    occurrence after the resume, so any date shown now might never happen."""
+    occurrence after the resume, so any date shown now might never happen. None either for a
+    series that repeats after completion: its next date is the completion date plus the
+    interval, unknown until the pending task is completed (the rule's dates would mislead)."""
     if series.status in (SeriesStatus.DELETED, SeriesStatus.COMPLETED, SeriesStatus.PAUSED):
+        return []
+    if series.mode == Mode.AFTER_COMPLETION.value:
         return []
     floor = max((t for t in (last, series.skip_until) if t is not None), default=None)
     after = now - timedelta(minutes=1) if floor is None else floor

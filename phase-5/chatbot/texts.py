@@ -20,6 +20,8 @@ def series_line(s: dict[str, Any], upcoming: int = 3) -> str:
     nexts = [when(at, tz) for at in (s.get("next_occurrences") or [])[:upcoming]]
     if s.get("status") == "paused":
         ahead = "; paused; nothing upcoming until resumed"
+    elif s.get("mode") == "after_completion" and s.get("status") == "active":
+        ahead = "; the next one is due an interval after the pending one is completed"
     else:
         ahead = "; next: " + ", ".join(nexts) if nexts else "; nothing upcoming"
     return (

@@ -272,6 +272,10 @@ def test_after_completion_counts_from_the_completion(api: httpx.Client) -> None:
     )
     assert first["series"]["mode"] == "after_completion"
     sid = first["series_id"]
+    # Its next date is completion + 3 days: no planned date is promised while one is pending.
+    series = api.get(f"/series/{sid}", headers=auth(user)).json()
+    assert (series["next_occurrences"], series["upcoming_occurrence"]) == ([], None)
+    assert first["upcoming_occurrence"] is None
     eventually(lambda: _running(sid), timeout=30)
     done = api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user)).json()
     nxt = eventually(lambda: _tasks(api, user, status="pending"), timeout=10)
