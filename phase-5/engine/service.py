@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 from dapr.ext.fastapi import DaprApp
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from activities import resources as activity_resources
 from contracts.events import DEAD_LETTER, IncomingEvent, PoisonMessage, Topic
 from engine import metrics as engine_metrics
-from engine import reminder_jobs
+from engine import reminder_jobs, reminder_sweep
 from engine.reactions import CONSUMER_TASK_EVENTS, Engine, ensure_workflow, has_effect, react
 from engine.runtime import build_runtime
 from infra import consumer_metrics, tracing
@@ -65,13 +66,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(wf_runtime.start)
         log.info("workflow runtime started")
         background = asyncio.create_task(reconcile(engine)) if settings.reconcile_on_start else None
+        sweep = asyncio.create_task(
+            reminder_sweep.run(
+                engine,
+                timedelta(seconds=settings.reminder_sweep_every_seconds),
+                timedelta(seconds=settings.reminder_sweep_grace_seconds),
+            )
+        )
         try:
             yield
         finally:
-            if background:
-                background.cancel()
-                with suppress(asyncio.CancelledError):
-                    await background
+            for task in (background, sweep):
+                if task:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             await asyncio.to_thread(wf_runtime.shutdown)
 
 

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     materialize_rate_per_s: float = Field(default=100.0, gt=0)
     materialize_jitter_s: float = Field(default=2.0, ge=0, le=300)
     reconcile_on_start: bool = True
+    # Reminders whose job never fired (lost while the engine was down) are fired by a sweep
+    # this long after their time, checked at this interval (engine/reminder_sweep.py).
+    reminder_sweep_every_seconds: float = Field(default=30.0, ge=1, le=3600)
+    reminder_sweep_grace_seconds: float = Field(default=60.0, ge=5, le=3600)
 
     # Notifications, per channel: attempts in all (the first included) and the wait after a
     # failure; the retry interval is observed by the integration tests, not a test hook.

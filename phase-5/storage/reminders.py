@@ -162,3 +162,22 @@ async def mark_fired(session: AsyncSession, reminder_id: uuid.UUID, now: datetim
         text("UPDATE reminders SET fired_at = :now WHERE reminder_id = :r"),
         {"now": now, "r": reminder_id},
     )
+
+
+async def overdue_unfired_jobs(
+    session: AsyncSession, before: datetime, limit: int = 500
+) -> list[str]:
+    """Job names of pending reminders of pending tasks that should have fired before
+    `before` and did not: their Dapr job was lost (it exhausted its retries while the engine
+    was down, or a crash came between the reminder row and its job). Partial index
+    ix_reminders_unfired keeps this cheap when nothing is overdue."""
+    rows = await session.execute(
+        text(
+            "SELECT r.job_name FROM reminders r JOIN tasks t ON t.task_id = r.task_id "
+            "WHERE r.status = 'pending' AND r.fired_at IS NULL AND r.sent_at IS NULL "
+            "AND t.status = 'pending' AND r.scheduled_time < :before "
+            "ORDER BY r.scheduled_time LIMIT :n"
+        ),
+        {"before": before, "n": limit},
+    )
+    return [r.job_name for r in rows]

@@ -112,3 +112,40 @@ def test_completing_before_the_reminder_sends_nothing(
     assert query(
         "SELECT status, sent_at, fired_at FROM reminders WHERE task_id = %s", task["task_id"]
     ) == [("cancelled", None, None)], "its job was deleted: it never fired"
+
+
+def test_a_reminder_whose_job_was_lost_is_still_delivered_once(
+    api: httpx.Client, smtp: SmtpSink, push: PushSink
+) -> None:
+    """A job gone before it fired (its retries ran out while the engine was down): the
+    engine's sweep fires the reminder once its time is a minute past, exactly once per channel."""
+    user = new_user()
+    email, endpoint = _subscribe(api, user, push)
+    title = f"Lost job {user}"
+    due = datetime.now(UTC) + timedelta(minutes=30)
+    body = {"title": title, "due_at": due.isoformat(), "reminders": ["0m"]}
+    task = api.post("/tasks", json=body, headers=auth(user)).json()
+    job = f"reminder-{task['task_id']}-0m"
+    url = f"{ENGINE.dapr_url}/v1.0/jobs/{job}"
+    eventually(lambda: httpx.get(url, timeout=5).status_code == 200, timeout=15)
+    assert httpx.delete(url, timeout=5).status_code in (200, 204)
+    assert httpx.get(url, timeout=5).status_code != 200
+    # The reminder's time is now two minutes past and nothing will fire it but the sweep.
+    assert query(
+        "UPDATE reminders SET scheduled_time = now() - interval '2 minutes' "
+        "WHERE task_id = %s RETURNING status",
+        task["task_id"],
+    ) == [("pending",)]
+    mails = eventually(
+        lambda: _at_least(smtp.mail(lambda m: title in str(m.message["Subject"])), 1),
+        timeout=90,
+        interval=0.5,
+    )
+    assert [m.rcpt_tos for m in mails] == [[email]]
+    eventually(lambda: _at_least(push.received(endpoint), 1), timeout=30)
+    assert eventually(lambda: _settled_deliveries(task["task_id"], 2), timeout=30) == [
+        ("sent", 1),
+        ("sent", 1),
+    ]
+    assert len(smtp.mail(lambda m: title in str(m.message["Subject"]))) == 1
+    assert len(push.received(endpoint)) == 1
