@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=100)
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     public_base_url: str = "http://127.0.0.1:8000"
+    # Where people open a task (reminder links): the web app. Behind one ingress host it is
+    # the public base URL; locally the web app has its own port.
+    web_base_url: str = ""
+
+    @property
+    def task_link_base(self) -> str:
+        return self.web_base_url or self.public_base_url
 
     # todo-api edges. Bodies are small JSON documents (a 10 000-character description
     # escaped as \uXXXX pairs is ~120 KB): anything bigger is refused before parsing.

@@ -232,7 +232,7 @@ class DeliveryWorker:
             await self._record(claim, Status.CANCELLED, error="task or reminder no longer pending")
             return
         reminder = ReminderDue.model_validate(claim.reminder)
-        content = render(reminder, cfg.public_base_url)
+        content = render(reminder, cfg.task_link_base)
         try:
             async with asyncio.timeout(cfg.notify_lease_seconds * 0.8):
                 if claim.channel == Channel.EMAIL:

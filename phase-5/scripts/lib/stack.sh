@@ -366,7 +366,8 @@ start_app() {
     # addresses stay refused. The chart leaves it empty and production refuses any.
     start_proc "$app" "$P5_ROOT" env APP_ID="$app" APP_PORT="$app_port" \
       DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" \
-      OUTBOUND_TEST_HOSTS="${OUTBOUND_TEST_HOSTS:-[\"127.0.0.1\"]}" "${server[@]}"
+      OUTBOUND_TEST_HOSTS="${OUTBOUND_TEST_HOSTS:-[\"127.0.0.1\"]}" \
+      WEB_BASE_URL="http://localhost:$WEB_PORT" "${server[@]}"
   fi
 }
 

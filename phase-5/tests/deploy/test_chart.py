@@ -463,3 +463,18 @@ def test_app_commands_are_valid_uvicorn_invocations_of_importable_apps(ours: Ren
             assert "/healthz" in {getattr(r, "path", "") for r in served.routes}
         else:
             assert served.title == app
+
+
+@pytest.mark.parametrize(
+    ("env", "link_base"),
+    [
+        ("local", "http://localhost:3000"),
+        ("staging", "https://staging.todo.example"),
+        ("production", "https://todo.example"),
+    ],
+)
+def test_reminder_links_open_the_web_app(ours: Rendered, env: str, link_base: str) -> None:
+    pod = _deployment(ours[env], "notification-service")["spec"]["template"]["spec"]
+    app = next(c for c in pod["containers"] if c["name"] != "daprd")
+    values = {e["name"]: e.get("value") for e in app["env"]}
+    assert values["WEB_BASE_URL"] == link_base

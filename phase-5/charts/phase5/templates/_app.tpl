@@ -154,6 +154,7 @@ spec:
             - {name: DATABASE_URL_SECRET, value: {{ $root.Values.postgres.databaseUrlSecret | quote }}}
             - {name: DB_POOL_SIZE, value: {{ $svc.dbPoolSize | quote }}}
             - {name: PUBLIC_BASE_URL, value: {{ $root.Values.publicBaseUrl | quote }}}
+            - {name: WEB_BASE_URL, value: {{ $root.Values.webBaseUrl | default $root.Values.publicBaseUrl | quote }}}
             # Rotating secrets are read again after this long (and at once when refused).
             - {name: SECRET_MAX_AGE_SECONDS, value: {{ $root.Values.secretStore.maxAgeSeconds | quote }}}
             - {name: PYTHONDONTWRITEBYTECODE, value: "1"}
