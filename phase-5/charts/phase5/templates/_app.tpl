@@ -8,18 +8,22 @@ service's template computes, e.g. in-cluster URLs).
 {{- $root := .root -}}
 {{- $svc := .svc -}}
 {{- $name := printf "%s-%s" $root.Release.Name $svc.appId -}}
+{{- /* Azure: the ServiceAccount Terraform federated this app's identity to, and its client
+id (terraform output helm_values); locally, the release-prefixed name. */ -}}
+{{- $identity := get (($root.Values.azure).identities | default dict) $svc.appId | default dict -}}
+{{- $sa := $identity.serviceAccount | default $name -}}
 {{- $k8sSecrets := eq $root.Values.secretStore.type "kubernetes" -}}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ $name }}
+  name: {{ $sa }}
   namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "phase5.labels" $root | nindent 4 }}
     {{- include "phase5.selector" (dict "root" $root "name" $svc.appId) | nindent 4 }}
   {{- if eq $root.Values.secretStore.type "azure.keyvault" }}
   annotations:
-    azure.workload.identity/client-id: {{ required "secretStore.keyVault.azureClientId" $root.Values.secretStore.keyVault.azureClientId | quote }}
+    azure.workload.identity/client-id: {{ required "azure.identities.<app>.clientId (or secretStore.keyVault.azureClientId)" ($identity.clientId | default $root.Values.secretStore.keyVault.azureClientId) | quote }}
   {{- end }}
 # The token is mounted only where a sidecar reads Kubernetes Secrets (the `kubernetes`
 # secret store); with Key Vault the workload-identity webhook projects its own token.
@@ -53,7 +57,7 @@ roleRef:
   name: {{ $name }}-secrets
 subjects:
   - kind: ServiceAccount
-    name: {{ $name }}
+    name: {{ $sa }}
     namespace: {{ $root.Release.Namespace }}
 {{- end }}
 ---
@@ -120,7 +124,7 @@ spec:
         dapr.io/scheduler-host-address: ""
         {{- end }}
     spec:
-      serviceAccountName: {{ $name }}
+      serviceAccountName: {{ $sa }}
       automountServiceAccountToken: {{ $k8sSecrets }}
       enableServiceLinks: false
       terminationGracePeriodSeconds: {{ $root.Values.dapr.terminationGracePeriodSeconds }}
