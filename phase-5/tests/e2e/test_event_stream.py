@@ -9,9 +9,17 @@ import httpx
 import pytest
 
 from tests.support.sse import EventStream, Message
-from tests.support.stack import API, API_METRICS, auth, eventually, new_user, query
+from tests.support.stack import API, API_METRICS, auth, db_url, eventually, new_user, query
 
 STREAM = f"{API.url}/api/v1/me/events"
+
+
+def _execute(sql: str, *params: Any) -> None:
+    """A statement that returns no rows (`query` fetches rows)."""
+    import psycopg
+
+    with psycopg.connect(db_url(), autocommit=True) as conn:
+        conn.execute(sql, params)
 
 
 def _open(user: str, **params: str) -> EventStream:
@@ -143,13 +151,13 @@ def test_a_redelivered_event_reaches_the_stream_once(
     stream.until(_created(task["task_id"]))
     # The relay's crash window (published, not yet marked): the same row, same CloudEvent
     # id, goes to Kafka again, and todo-api's subscription receives it a second time.
-    query(
+    _execute(
         "UPDATE outbox SET sent_at = NULL WHERE partition_key = %s "
         "AND payload->'data'->'task'->>'task_id' = %s",
         user,
         task["task_id"],
     )
-    query("NOTIFY outbox")
+    _execute("NOTIFY outbox")
     eventually(
         lambda: query(
             "SELECT count(*) = 0 FROM outbox WHERE partition_key = %s AND sent_at IS NULL", user
@@ -174,7 +182,7 @@ def test_ids_that_cannot_be_resumed_get_a_reset(
     assert reset.id == "3" and reset.json["last_event_id"] == "3"
 
     # Retention pruned the oldest event: resuming from before it cannot be exact.
-    query("DELETE FROM user_events WHERE user_id = %s AND seq = 1", user)
+    _execute("DELETE FROM user_events WHERE user_id = %s AND seq = 1", user)
     expired = EventStream(STREAM, auth(user), last_event_id="0")
     streams.append(expired)
     reset = expired.next()
