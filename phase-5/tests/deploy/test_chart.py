@@ -124,7 +124,8 @@ def test_secret_stores_kubernetes_locally_key_vault_with_workload_identity_in_pr
     assert local["spec"]["type"] == "secretstores.kubernetes"
     prod = find(ours["production"], "Component", "secretstore")
     assert prod["spec"]["type"] == "secretstores.azure.keyvault"
-    assert _metadata(prod)["azureClientId"]["value"]
+    # One component for every app: each sidecar signs in as its own pod's identity.
+    assert set(_metadata(prod)) == {"vaultName"}
     for comp in (d for d in ours["production"] if d["kind"] == "Component"):
         if comp["metadata"]["name"] != "secretstore":
             assert comp["auth"]["secretStore"] == "secretstore"
@@ -478,3 +479,48 @@ def test_reminder_links_open_the_web_app(ours: Rendered, env: str, link_base: st
     app = next(c for c in pod["containers"] if c["name"] != "daprd")
     values = {e["name"]: e.get("value") for e in app["env"]}
     assert values["WEB_BASE_URL"] == link_base
+
+
+def test_the_pipelines_azure_overlay_reaches_every_app(tmp_path: Path) -> None:
+    """deploy.yml renders production with Terraform's `helm_values` output (-f) and the ACR
+    images (--set-string): each app then runs as the ServiceAccount its own identity is
+    federated to, with that identity's client id, the vault Terraform made, and the images
+    the pipeline pushed."""
+    apps = (*SERVICES, "chatbot-mcp")
+    overlay = {
+        "azure": {
+            "tenantId": "tenant",
+            "keyVaultName": "kv-todo-prod-01",
+            "identities": {a: {"clientId": f"id-{a}", "serviceAccount": a} for a in apps},
+        }
+    }
+    values = tmp_path / "azure-values.json"
+    values.write_text(json.dumps(overlay))
+    docs = render_ours(
+        "production",
+        "-f",
+        str(values),
+        "--set-string",
+        "image.repository=acr.example/app",
+        "--set-string",
+        "web.image.repository=acr.example/web",
+        "--set-string",
+        "image.tag=abc",
+        "--set-string",
+        "web.image.tag=abc",
+    )
+    for app in apps:
+        sa = find(docs, "ServiceAccount", app)
+        assert sa["metadata"]["annotations"]["azure.workload.identity/client-id"] == f"id-{app}"
+        pod = _deployment(docs, app)["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == app
+        assert next(c for c in pod["containers"] if c["name"] != "daprd")["image"].startswith(
+            "acr.example/app"
+        )
+    web = find(docs, "Deployment", "phase5-web")["spec"]["template"]["spec"]
+    assert web["containers"][0]["image"].startswith("acr.example/web")
+    store = next(
+        d for d in docs if d["kind"] == "Component" and d["spec"]["type"].startswith("secretstores")
+    )
+    meta = {m["name"]: m.get("value") for m in store["spec"]["metadata"]}
+    assert meta == {"vaultName": "kv-todo-prod-01"}, "no client id pinned: each pod's own"

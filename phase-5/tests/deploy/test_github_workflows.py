@@ -21,7 +21,7 @@ from tests.deploy.terraform_hcl import module
 REPO = Path(__file__).resolve().parents[3]
 WORKFLOWS = REPO / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
-IMAGES = ("app", "dapr", "daprd")
+IMAGES = ("app", "web", "dapr", "daprd")
 
 
 def load(name: str) -> dict[str, Any]:
