@@ -39,12 +39,13 @@ def _value(expr: str) -> float | None:
 def _when(expr: str, ok: Any, timeout: float = 90) -> float:
     """Polls Prometheus until the query's single value satisfies ok (two scrapes: 30 s)."""
 
-    def check() -> float | None:
+    # A 1-tuple: `eventually` waits while the result is falsy, and 0.0 is a value we wait for.
+    def check() -> tuple[float] | None:
         v = _value(expr)
-        return v if v is not None and ok(v) else None
+        return (v,) if v is not None and ok(v) else None
 
     try:
-        return eventually(check, timeout=timeout, interval=2)
+        return eventually(check, timeout=timeout, interval=2)[0]
     except AssertionError:
         raise AssertionError(f"{expr} never satisfied the condition (now {_value(expr)})") from None
 
