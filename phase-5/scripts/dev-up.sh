@@ -31,6 +31,7 @@ refuse_if_cluster
 t0=$SECONDS
 bash "$P5_ROOT/scripts/install.sh"
 ensure_secrets
+reserve_stack_ports
 start_postgres
 start_kafka
 ensure_topics

@@ -305,6 +305,30 @@ $sidecars  - job_name: dapr-placement
 "
 }
 
+# The stack's fixed ports above 32767 lie in the kernel's ephemeral range: an outgoing
+# connection may take one as its source port, and the next start of that server fails with
+# "bind: address already in use" (in CI the scheduler's etcd peer port did, after a kill
+# drill restarted it, and every job stopped). As root, reserve them: the kernel then never
+# picks them as source ports; binding them explicitly still works. Idempotent.
+reserve_stack_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports low p row want=() http grpc internal metrics
+  [ -w "$f" ] || return 0
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+  local ports=("$PLACEMENT_PORT" "$PLACEMENT_HEALTHZ_PORT" "$PLACEMENT_METRICS_PORT"
+    "$SCHEDULER_PORT" "$SCHEDULER_HEALTHZ_PORT" "$SCHEDULER_METRICS_PORT"
+    "$SCHEDULER_ETCD_CLIENT_PORT" "$SCHEDULER_ETCD_PEER_PORT")
+  for row in "${APPS[@]}"; do
+    read -r _ _ http grpc internal metrics _ <<<"$row"
+    ports+=("$http" "$grpc" "$internal" "$metrics")
+  done
+  for p in "${ports[@]}"; do [ "$p" -ge "$low" ] && want+=("$p"); done
+  [ ${#want[@]} -gt 0 ] || return 0
+  local cur list
+  cur=$(cat "$f")
+  list=$(IFS=,; echo "${want[*]}")
+  echo "${cur:+$cur,}$list" >"$f" 2>/dev/null || log "could not reserve the stack's ports in $f"
+}
+
 start_placement() {
   if ! is_running placement; then
     require_free_port placement "$PLACEMENT_PORT"
