@@ -13,7 +13,10 @@ from tests.support.stack import new_user
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while it
+# lives, and every asyncio test after the browser tests (the MCP client, concurrent writes)
+# then fails; it must stop when the browser tests are done, not at the end of the session.
+@pytest.fixture(scope="package")
 def browser(stack: str) -> Iterator[Browser]:
     with sync_playwright() as pw:
         b = launch(pw)
