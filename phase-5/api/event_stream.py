@@ -108,31 +108,12 @@ class StreamReset(BaseModel):
 
 
 def _task(data: TaskData) -> StreamTask:
-    return StreamTask(
-        task_id=data.task_id,
-        series_id=data.series_id,
-        title=data.title,
-        description=data.description,
-        priority=data.priority,
-        due_at=data.due_date,
-        occurrence_at=data.occurrence_at,
-        status=data.status,
-        is_exception=data.is_exception,
-        is_recurring=data.is_recurring,
-        completed_at=data.completed_at,
-    )
+    # The event's task under the API's field names: due_date on the wire is due_at here.
+    return StreamTask.model_validate({**data.model_dump(), "due_at": data.due_date})
 
 
 def _series(data: SeriesData) -> StreamSeries:
-    return StreamSeries(
-        series_id=data.series_id,
-        title=data.title,
-        status=data.status,
-        rrule=data.rrule,
-        timezone=data.timezone,
-        mode=data.mode,
-        ends_at=data.ends_at,
-    )
+    return StreamSeries.model_validate(data.model_dump())
 
 
 def occurred_at(raw_time: Any, fallback: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""reminders not fired yet, by time: the engine's reminder sweep reads them every minute
+"""reminders not fired yet, by time: the engine's reminder sweep reads them every 30 s
 
 Revision ID: 0007
 Revises: 0006
