@@ -12,7 +12,8 @@ export BIN="$CACHE/bin"
 export PATH="$BIN:$PATH"
 # Go's official install puts it in /usr/local/go/bin, which no login shell has on PATH: a fresh
 # shell on a fresh machine would not find it (warm caches never ask for it, so CI hid this).
-for d in "${GOROOT:-}/bin" /usr/local/go/bin /usr/lib/go/bin; do
+# P5_GO_DIRS overrides where to look (empty: PATH only).
+for d in ${P5_GO_DIRS-${GOROOT:+$GOROOT/bin} /usr/local/go/bin /usr/lib/go/bin}; do
   [ -x "$d/go" ] && { command -v go >/dev/null || export PATH="$PATH:$d"; break; }
 done
 # uv trusts its bundled roots by default; a machine behind a TLS-inspecting registry proxy

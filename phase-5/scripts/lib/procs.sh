@@ -10,6 +10,11 @@ is_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
+# A zombie (dead, not yet reaped by whoever adopted it) holds no ports any more.
+present() {
+  kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Refuse to start onto a port someone else holds: a silent clash looks like a hang later.
@@ -54,11 +59,18 @@ stop_proc() {
   pid=$(pid_of "$name")
   if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then rm -f "$RUN/$name.pid"; return 0; fi
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  # A stopped (SIGSTOP, frozen) process only acts on SIGTERM once continued.
+  kill -CONT -- "-$pid" 2>/dev/null || kill -CONT "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + grace))
   while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
   if kill -0 "$pid" 2>/dev/null; then
     log "$name (pid $pid) did not stop within ${grace}s; killing it"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    # SIGKILL is asynchronous: its ports are free only once it has gone, and the caller
+    # usually starts a successor on them at once.
+    deadline=$((SECONDS + 10))
+    while present "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    if present "$pid"; then log "$name (pid $pid) still present 10 s after SIGKILL"; fi
   fi
   rm -f "$RUN/$name.pid"
 }

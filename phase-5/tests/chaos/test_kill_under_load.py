@@ -113,6 +113,12 @@ def test_a_running_but_unready_sidecar_is_replaced_by_dev_up(stack: str) -> None
     os.kill(stuck, signal.SIGSTOP)
     try:
         out = run_script("dev-up.sh", "--no-reload", timeout=600)
+    except Exception:
+        # Leave the shared stack whole for the tests after this one, then report.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stuck, signal.SIGKILL)
+        run_script("dev-up.sh", "--no-reload", timeout=600)
+        raise
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(stuck, signal.SIGCONT)

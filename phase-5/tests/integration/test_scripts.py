@@ -41,9 +41,23 @@ def test_unknown_option_and_missing_argument(stack: str) -> None:
 
 
 def test_missing_go_is_reported_not_hung(stack: str) -> None:
-    proc = _run("install-dapr.sh", env={"PATH": "/usr/bin:/bin"})
+    # No Go on PATH and none where its installers put it.
+    proc = _run("install-dapr.sh", env={"PATH": "/usr/bin:/bin", "P5_GO_DIRS": ""})
     assert proc.returncode != 0
     assert "go is not installed" in proc.stderr
+
+
+def test_go_in_its_official_place_is_found_from_a_fresh_path(stack: str) -> None:
+    """A fresh login shell has no /usr/local/go/bin on PATH: the scripts look there."""
+    found = subprocess.run(
+        ["bash", "-c", f"source {P5 / 'scripts/lib/common.sh'} && command -v go"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("GOROOT", "P5_GO_DIRS")}
+        | {"PATH": "/usr/bin:/bin"},
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip().endswith("/bin/go") and os.access(found.stdout.strip(), os.X_OK)
 
 
 def test_status_reports_every_process_up(stack: str) -> None:
