@@ -8,8 +8,9 @@ between publish and commit republishes with the same CloudEvent id, which consum
 Order: one relay publishes at a time, whatever the number of API replicas (a
 transaction-scoped advisory lock per batch; a replica that finds it taken leaves the work
 to the holder, which the same NOTIFY wakes). Rows go out by `created_at`, the writing
-transaction's start: for one user's requests made one after another that is their order;
-for concurrent ones it is an order, not necessarily their commit order."""
+transaction's start, then by insert order within it: for one user's requests made one after
+another that is their order; for concurrent ones it is an order, not necessarily their
+commit order."""
 
 import asyncio
 import logging
@@ -34,7 +35,7 @@ _ONE_RELAY = text("SELECT pg_try_advisory_xact_lock(:k)")
 _CLAIM = text(
     """
     SELECT event_id, topic, partition_key, payload, created_at, traceparent FROM outbox
-    WHERE sent_at IS NULL ORDER BY created_at, event_id
+    WHERE sent_at IS NULL ORDER BY created_at, seq
     LIMIT :limit FOR UPDATE SKIP LOCKED
     """
 )

@@ -191,9 +191,13 @@ def build(logs: Logs, sizes: list[int], file_n: int = 500) -> tuple[list[Row], l
     warm = logs.num("stack", r"warm dev-up to all healthy: " + NUM)
     rows.append(Row("warm start of the process stack", fmt(warm, " s", 1), "< 10 s",
                     under(warm, 10, " s")))  # fmt: skip
-    mem = logs.num("stack", r"idle stack resident memory: " + NUM)
-    rows.append(Row("idle memory of the process stack", fmt(mem, " MiB"), "< 1024 MiB",
-                    under(mem, 1024, " MiB")))  # fmt: skip
+    # Judged on the PSS sum (what the stack takes from the machine; bench_stack.sh says why),
+    # with the RSS sum, which counts shared pages once per process, beside it.
+    pss = logs.num("stack", r"idle stack proportional memory: " + NUM)
+    rss = logs.num("stack", r"idle stack resident memory: " + NUM)
+    rows.append(Row("idle memory of the process stack (PSS; RSS sum)",
+                    f"{fmt(pss, ' MiB')}; {fmt(rss, ' MiB')}", "< 1024 MiB",
+                    under(pss, 1024, " MiB")))  # fmt: skip
     for n in sizes:
         idle = logs.find(f"engine-{n}", r"idle cost per 1000 live series: ([^\n]+)")
         if idle:

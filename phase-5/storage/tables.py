@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
+    Identity,
     Index,
     Text,
     UniqueConstraint,
@@ -131,7 +133,7 @@ class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         # The relay reads unsent rows oldest first; a partial index keeps that cheap forever.
-        Index("ix_outbox_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+        Index("ix_outbox_unsent", "created_at", "seq", postgresql_where=text("sent_at IS NULL")),
     )
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -142,6 +144,10 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime | None = timestamp_field(nullable=False, default_now=True)
+    # Insert order: breaks created_at ties between the events of one transaction.
+    seq: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), nullable=False)
+    )
     sent_at: datetime | None = timestamp_field()
     # The W3C trace context of the span that wrote the row (storage/trace_context.py).
     traceparent: str | None = Field(default=None, max_length=64)

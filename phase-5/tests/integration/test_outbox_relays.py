@@ -1,5 +1,6 @@
 """Several relays (one per API replica) still publish one user's events in their order,
-because one relay publishes at a time (api/outbox_relay.py). Runs on a copy of the outbox
+because one relay publishes at a time (api/outbox_relay.py), also the events of one
+transaction, which tie on created_at. Runs on a copy of the outbox
 table in a schema of its own, so the running API's relay and its rows are untouched; the
 sidecar is a recorder slow enough that two relays working at once would interleave."""
 
@@ -29,16 +30,18 @@ class RecordingSidecar:
 
 
 async def _fill(engine: AsyncEngine) -> list[str]:
+    """One transaction, so every row has the same created_at (its start): their order is
+    only the order they were written in, as for a series.created and its task.created."""
     ids = [str(uuid.uuid4()) for _ in range(ROWS)]
     async with engine.begin() as conn:
-        for i, eid in enumerate(ids):
+        for eid in ids:
             await conn.execute(
                 text(
                     "INSERT INTO outbox (event_id, topic, event_type, partition_key, payload, "
-                    "attempts, created_at) VALUES (:id, 'task-operations', 'v1.task.created', "
-                    "'u1', CAST(:p AS jsonb), 0, now() + make_interval(secs => :i / 1000.0))"
+                    "attempts) VALUES (:id, 'task-operations', 'v1.task.created', "
+                    "'u1', CAST(:p AS jsonb), 0)"
                 ),
-                {"id": eid, "p": json.dumps({"id": eid}), "i": i},
+                {"id": eid, "p": json.dumps({"id": eid})},
             )
     return ids
 

@@ -3,61 +3,40 @@
 // every future occurrence, so the user ticks an explicit confirmation first (and the API
 // refuses without confirm=true anyway).
 import { useState, type FormEvent } from "react";
-import { useSWRConfig } from "swr";
 
-import { ApiError, call } from "@/lib/api";
+import { call } from "@/lib/api";
 import type { Scope, Task } from "@/lib/types";
+import { useAction } from "@/lib/useAction";
 import { Dialog } from "./Dialog";
+import { DialogActions } from "./DialogActions";
 import { FormError } from "./Field";
-import { SCOPE_LABELS } from "./EditTaskDialog";
+import { ScopeChoice } from "./ScopeChoice";
 
 export function DeleteTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) {
-  const { mutate } = useSWRConfig();
   const [scope, setScope] = useState<Scope>("this");
   const [confirmed, setConfirmed] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const many = task.is_recurring && scope !== "this";
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (many && !confirmed) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const query = task.is_recurring ? `?scope=${scope}${many ? "&confirm=true" : ""}` : "";
-      await call<void>(`/tasks/${task.task_id}${query}`, { method: "DELETE" });
-      void mutate((k) => typeof k === "string" && (k.startsWith("/tasks") || k.startsWith("/series")));
-      onClose();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "client", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    const query = task.is_recurring ? `?scope=${scope}${many ? "&confirm=true" : ""}` : "";
+    if (await run(() => call<void>(`/tasks/${task.task_id}${query}`, { method: "DELETE" }))) onClose();
   }
 
   return (
     <Dialog open title={`Delete “${task.title}”?`} onClose={onClose}>
       <form onSubmit={submit} aria-label="Delete task">
         {task.is_recurring ? (
-          <fieldset className="scope">
-            <legend>What to delete</legend>
-            {(Object.keys(SCOPE_LABELS) as Scope[]).map((s) => (
-              <label key={s} className="radio">
-                <input
-                  type="radio"
-                  name="scope"
-                  value={s}
-                  checked={scope === s}
-                  onChange={() => {
-                    setScope(s);
-                    setConfirmed(false);
-                  }}
-                />
-                {SCOPE_LABELS[s]}
-              </label>
-            ))}
-          </fieldset>
+          <ScopeChoice
+            legend="What to delete"
+            scope={scope}
+            onChange={(s) => {
+              setScope(s);
+              setConfirmed(false);
+            }}
+          />
         ) : (
           <p>The task is removed from your list.</p>
         )}
@@ -76,14 +55,13 @@ export function DeleteTaskDialog({ task, onClose }: { task: Task; onClose: () =>
           </div>
         )}
         <FormError message={error?.message} />
-        <div className="actions">
-          <button type="submit" className="danger" disabled={busy || (many && !confirmed)}>
-            {many ? "Delete all future occurrences" : "Delete"}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions
+          label={many ? "Delete all future occurrences" : "Delete"}
+          busy={busy}
+          disabled={many && !confirmed}
+          danger
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

@@ -3,25 +3,21 @@
 // occurrence (it becomes an exception), this and following (the series splits here), or
 // all. Only what changed is sent.
 import { useEffect, useState, type FormEvent } from "react";
-import useSWR, { useSWRConfig } from "swr";
+import useSWR from "swr";
 
-import { ApiError, call } from "@/lib/api";
+import { call } from "@/lib/api";
 import { browserZone, fromLocalInput, toLocalInput } from "@/lib/format";
 import type { Priority, Scope, Series, Task } from "@/lib/types";
+import { useAction } from "@/lib/useAction";
 import { Dialog } from "./Dialog";
+import { DialogActions } from "./DialogActions";
 import { Field, FormError } from "./Field";
 import { RuleFields } from "./RuleFields";
+import { ScopeChoice } from "./ScopeChoice";
 
 const SHOWN = ["title", "description", "priority", "due_at", "recurrence.rule", "recurrence.timezone"];
 
-export const SCOPE_LABELS: Record<Scope, string> = {
-  this: "This occurrence",
-  following: "This and following occurrences",
-  all: "All occurrences",
-};
-
 export function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => void }) {
-  const { mutate } = useSWRConfig();
   const { data: series } = useSWR<Series>(task.series_id ? `/series/${task.series_id}` : null);
   const [scope, setScope] = useState<Scope>("this");
   const [title, setTitle] = useState(task.title);
@@ -39,8 +35,7 @@ export function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => v
       setZone(series.timezone);
     }
   }, [series, ruleTouched]);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -52,18 +47,8 @@ export function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => v
     if (scope !== "this" && task.is_recurring && (rule.trim() !== originalRule || zone !== series?.timezone)) {
       body.recurrence = { rule: rule.trim(), timezone: zone };
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const query = task.is_recurring ? `?scope=${scope}` : "";
-      await call<Task>(`/tasks/${task.task_id}${query}`, { method: "PATCH", body });
-      void mutate((k) => typeof k === "string" && (k.startsWith("/tasks") || k.startsWith("/series")));
-      onClose();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "client", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    const query = task.is_recurring ? `?scope=${scope}` : "";
+    if (await run(() => call<Task>(`/tasks/${task.task_id}${query}`, { method: "PATCH", body }))) onClose();
   }
 
   const unshown = error && !SHOWN.some((f) => error.forField(f)) ? error.message : undefined;
@@ -71,17 +56,7 @@ export function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => v
   return (
     <Dialog open title={`Edit “${task.title}”`} onClose={onClose}>
       <form onSubmit={submit} noValidate aria-label="Edit task">
-        {task.is_recurring && (
-          <fieldset className="scope">
-            <legend>Apply the change to</legend>
-            {(Object.keys(SCOPE_LABELS) as Scope[]).map((s) => (
-              <label key={s} className="radio">
-                <input type="radio" name="scope" value={s} checked={scope === s} onChange={() => setScope(s)} />
-                {SCOPE_LABELS[s]}
-              </label>
-            ))}
-          </fieldset>
-        )}
+        {task.is_recurring && <ScopeChoice legend="Apply the change to" scope={scope} onChange={setScope} />}
         <Field label="Title" error={error?.forField("title")}>
           <input name="title" type="text" value={title} onChange={(e) => setTitle(e.target.value)} />
         </Field>
@@ -117,14 +92,7 @@ export function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => v
           />
         )}
         <FormError message={unshown} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Saving…" : "Save"}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Save" busyLabel="Saving…" busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

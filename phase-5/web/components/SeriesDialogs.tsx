@@ -1,28 +1,25 @@
 "use client";
 // Editing a whole series (PATCH /series/{id}) and deleting it (needs an explicit yes).
 import { useState, type FormEvent } from "react";
-import { useSWRConfig } from "swr";
 
-import { ApiError, call } from "@/lib/api";
+import { call } from "@/lib/api";
 import { parseOffsets } from "@/lib/format";
 import type { Series } from "@/lib/types";
+import { useAction } from "@/lib/useAction";
 import { Dialog } from "./Dialog";
+import { DialogActions } from "./DialogActions";
 import { Field, FormError } from "./Field";
 import { RuleFields } from "./RuleFields";
-
-const refresh = (k: unknown) => typeof k === "string" && (k.startsWith("/tasks") || k.startsWith("/series"));
 const SHOWN = ["title", "reminders", "lead_time_minutes", "recurrence.rule", "recurrence.timezone"];
 
 export function EditSeriesDialog({ series, onClose }: { series: Series; onClose: () => void }) {
-  const { mutate } = useSWRConfig();
   const originalRule = series.phrase ?? series.rrule;
   const [title, setTitle] = useState(series.title);
   const [rule, setRule] = useState(originalRule);
   const [zone, setZone] = useState(series.timezone);
   const [reminders, setReminders] = useState(series.reminders.join(", "));
   const [lead, setLead] = useState(String(series.lead_time_minutes));
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -32,17 +29,7 @@ export function EditSeriesDialog({ series, onClose }: { series: Series; onClose:
     const offsets = parseOffsets(reminders);
     if (offsets.join(",") !== series.reminders.join(",")) body.reminders = offsets;
     if (lead !== String(series.lead_time_minutes)) body.lead_time_minutes = lead === "" ? null : Number(lead);
-    setBusy(true);
-    setError(null);
-    try {
-      await call<Series>(`/series/${series.series_id}`, { method: "PATCH", body });
-      void mutate(refresh);
-      onClose();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "client", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    if (await run(() => call<Series>(`/series/${series.series_id}`, { method: "PATCH", body }))) onClose();
   }
 
   const unshown = error && !SHOWN.some((f) => error.forField(f)) ? error.message : undefined;
@@ -61,14 +48,7 @@ export function EditSeriesDialog({ series, onClose }: { series: Series; onClose:
           <input name="lead_time_minutes" type="number" inputMode="numeric" min={0} value={lead} onChange={(e) => setLead(e.target.value)} />
         </Field>
         <FormError message={unshown} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Saving…" : "Save"}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Save" busyLabel="Saving…" busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -83,24 +63,13 @@ export function DeleteSeriesDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const { mutate } = useSWRConfig();
   const [confirmed, setConfirmed] = useState(false);
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (!confirmed) return;
-    setBusy(true);
-    setError("");
-    try {
-      await call<void>(`/series/${series.series_id}?confirm=true`, { method: "DELETE" });
-      void mutate(refresh);
-      onDeleted();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-      setBusy(false);
-    }
+    if (await run(() => call<void>(`/series/${series.series_id}?confirm=true`, { method: "DELETE" }))) onDeleted();
   }
 
   return (
@@ -113,15 +82,8 @@ export function DeleteSeriesDialog({
             Yes, delete all future occurrences
           </label>
         </div>
-        <FormError message={error} />
-        <div className="actions">
-          <button type="submit" className="danger" disabled={busy || !confirmed}>
-            Delete all future occurrences
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={error?.message} />
+        <DialogActions label="Delete all future occurrences" busy={busy} disabled={!confirmed} danger onCancel={onClose} />
       </form>
     </Dialog>
   );

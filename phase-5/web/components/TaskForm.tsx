@@ -1,11 +1,11 @@
 "use client";
 // Creating a task: a one-off, or a series when "Repeat" has a rule (live preview below it).
 import { useState, type FormEvent } from "react";
-import { useSWRConfig } from "swr";
 
-import { ApiError, call, newKey } from "@/lib/api";
+import { call, newKey } from "@/lib/api";
 import { browserZone, fromLocalInput, parseOffsets } from "@/lib/format";
 import type { Priority, Task } from "@/lib/types";
+import { useAction } from "@/lib/useAction";
 import { Field, FormError } from "./Field";
 import { RuleFields } from "./RuleFields";
 
@@ -13,23 +13,19 @@ import { RuleFields } from "./RuleFields";
 const SHOWN = ["title", "due_at", "reminders", "priority", "recurrence.rule", "recurrence.timezone", "recurrence.start"];
 
 export function TaskForm({ onCreated }: { onCreated?: (t: Task) => void }) {
-  const { mutate } = useSWRConfig();
   const [title, setTitle] = useState("");
   const [due, setDue] = useState("");
   const [rule, setRule] = useState("");
   const [zone, setZone] = useState(browserZone);
   const [reminders, setReminders] = useState("");
   const [priority, setPriority] = useState<Priority>("medium");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [status, setStatus] = useState("");
   // One key per task being written: a second click or a retry after a timeout is a replay.
   const [key, setKey] = useState(newKey);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setStatus("");
     const body: Record<string, unknown> = { title, priority };
     const offsets = parseOffsets(reminders);
@@ -41,7 +37,7 @@ export function TaskForm({ onCreated }: { onCreated?: (t: Task) => void }) {
     } else if (due) {
       body.due_at = fromLocalInput(due);
     }
-    try {
+    await run(async () => {
       const task = await call<Task>("/tasks", { method: "POST", body, idempotencyKey: key });
       setTitle("");
       setDue("");
@@ -50,13 +46,8 @@ export function TaskForm({ onCreated }: { onCreated?: (t: Task) => void }) {
       setPriority("medium");
       setKey(newKey());
       setStatus(`Added “${task.title}”.`);
-      void mutate((k) => typeof k === "string" && (k.startsWith("/tasks") || k.startsWith("/series")));
       onCreated?.(task);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "client", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const unshown = error && !SHOWN.some((f) => error.forField(f)) ? error.message : undefined;

@@ -2,33 +2,22 @@
 // One task in a list: complete (or reopen), edit, delete, and the way to its series.
 import Link from "next/link";
 import { useState } from "react";
-import { useSWRConfig } from "swr";
 
-import { ApiError, call, newKey } from "@/lib/api";
+import { call, newKey } from "@/lib/api";
 import { when } from "@/lib/format";
 import type { Task } from "@/lib/types";
+import { useAction } from "@/lib/useAction";
 import { DeleteTaskDialog } from "./DeleteTaskDialog";
 import { EditTaskDialog } from "./EditTaskDialog";
 
 export function TaskRow({ task, zone }: { task: Task; zone?: string }) {
-  const { mutate } = useSWRConfig();
   const [dialog, setDialog] = useState<"edit" | "delete" | null>(null);
-  const [error, setError] = useState<string>("");
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const done = task.status === "completed";
 
   async function toggle() {
-    setBusy(true);
-    setError("");
-    try {
-      const action = done ? "reopen" : "complete";
-      await call(`/tasks/${task.task_id}/${action}`, { method: "POST", idempotencyKey: newKey() });
-      void mutate((k) => typeof k === "string" && (k.startsWith("/tasks") || k.startsWith("/series")));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    const action = done ? "reopen" : "complete";
+    await run(() => call(`/tasks/${task.task_id}/${action}`, { method: "POST", idempotencyKey: newKey() }));
   }
 
   return (
@@ -74,7 +63,7 @@ export function TaskRow({ task, zone }: { task: Task; zone?: string }) {
       </div>
       {error && (
         <p role="alert" className="field-error">
-          {error}
+          {error.message}
         </p>
       )}
       {dialog === "edit" && <EditTaskDialog task={task} onClose={() => setDialog(null)} />}

@@ -2,7 +2,7 @@
 // One series: its rule, pause / resume / skip next, upcoming and completed occurrences.
 import { useParams, useRouter } from "next/navigation";
 import { useState } from "react";
-import useSWR, { useSWRConfig } from "swr";
+import useSWR from "swr";
 
 import { RequireSession } from "@/components/RequireSession";
 import { DeleteSeriesDialog, EditSeriesDialog } from "@/components/SeriesDialogs";
@@ -10,17 +10,16 @@ import { TaskList } from "@/components/TaskList";
 import { ApiError, call, newKey } from "@/lib/api";
 import { when } from "@/lib/format";
 import type { Series } from "@/lib/types";
+import { useAction } from "@/lib/useAction";
 
 const DONE = { pause: "Paused.", resume: "Resumed.", skip: "Skipped the next occurrence." } as const;
 
 function SeriesDetail({ id }: { id: string }) {
   const router = useRouter();
-  const { mutate } = useSWRConfig();
   const { data: s, error } = useSWR<Series, ApiError>(`/series/${id}`);
   const [dialog, setDialog] = useState<"edit" | "delete" | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: actionError, run } = useAction();
   const [message, setMessage] = useState("");
-  const [actionError, setActionError] = useState("");
 
   if (error?.status === 404) return <p className="card">This series does not exist.</p>;
   if (error) return <p role="alert" className="form-error">{error.message}</p>;
@@ -28,17 +27,9 @@ function SeriesDetail({ id }: { id: string }) {
   const open = s.status === "active" || s.status === "paused";
 
   async function act(action: keyof typeof DONE) {
-    setBusy(true);
     setMessage("");
-    setActionError("");
-    try {
-      await call<Series>(`/series/${id}/${action}`, { method: "POST", idempotencyKey: newKey() });
-      void mutate((k) => typeof k === "string" && (k.startsWith("/tasks") || k.startsWith("/series")));
+    if (await run(() => call<Series>(`/series/${id}/${action}`, { method: "POST", idempotencyKey: newKey() }))) {
       setMessage(DONE[action]);
-    } catch (e) {
-      setActionError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -108,7 +99,7 @@ function SeriesDetail({ id }: { id: string }) {
         </p>
         {actionError && (
           <p role="alert" className="form-error">
-            {actionError}
+            {actionError.message}
           </p>
         )}
       </section>
