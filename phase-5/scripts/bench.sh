@@ -36,7 +36,7 @@ wants() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
 
 cd "$P5_ROOT" || exit 1
 bash scripts/install-python.sh
-uv sync --frozen --group bench -q
+uv sync --frozen --group bench -q --compile-bytecode
 bash bench/peers/temporal/install.sh >/dev/null
 [ "$prepare_only" = 1 ] && { log "prepared: Temporal CLI built, bench group synced"; exit 0; }
 
@@ -66,7 +66,7 @@ else
   bash scripts/dev-up.sh --no-reload >"$run_dir/dev-up.log" 2>&1
 fi
 # dev-up.sh runs install.sh, whose exact `uv sync` drops the bench group: sync it again.
-uv sync --frozen --group bench -q
+uv sync --frozen --group bench -q --compile-bytecode
 if [ "$started_stack" = 1 ]; then trap 'bash "$P5_ROOT/scripts/dev-down.sh" >/dev/null 2>&1' EXIT; fi
 
 if [ "$quick" = 1 ]; then

