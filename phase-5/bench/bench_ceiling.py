@@ -52,7 +52,7 @@ INSERT INTO bench_ceiling.tasks (task_id, series_id, user_id, title, priority, d
   occurrence_at, status, is_exception, is_recurring)
   VALUES (gen_random_uuid(), ':sid', ':uid', 'round', 'medium', clock_timestamp(),
   clock_timestamp(), 'pending', false, true)
-  ON CONFLICT (series_id, occurrence_at) DO NOTHING;
+  ON CONFLICT DO NOTHING;
 INSERT INTO bench_ceiling.outbox (event_id, topic, event_type, partition_key, payload, attempts)
   VALUES (gen_random_uuid(), 'task-operations', 'v1.task.created', ':uid',
   jsonb_build_object('specversion', '1.0', 'type', 'v1.task.created', 'source', 'bench',
@@ -112,11 +112,14 @@ def main(seconds: int, clients: int) -> None:
         script.flush()
         before = _postgres_cpu()
         t0 = time.monotonic()
-        out = subprocess.run(
+        run = subprocess.run(
             [_pgbench(), "-n", "-f", script.name, "-c", str(clients), "-j", "2",
              "-T", str(seconds), "-r"],
-            env=env, check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if run.returncode != 0:
+            raise SystemExit(f"pgbench failed ({run.returncode}):\n{run.stderr[-2000:]}")
+        out = run.stdout
         wall = time.monotonic() - t0
         after = _postgres_cpu()
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]

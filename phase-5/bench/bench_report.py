@@ -189,7 +189,9 @@ def build(logs: Logs, sizes: list[int], file_n: int = 500) -> tuple[list[Row], l
         under(float(rem[2]) if rem else None, 250, " ms"),
     ))  # fmt: skip
     warm = logs.num("stack", r"warm dev-up to all healthy: " + NUM)
-    rows.append(Row("warm start of the process stack", fmt(warm, " s", 1), "< 10 s",
+    live = logs.find("stack", r"series \((\d+), (\d+)\)")
+    held = f" ({live[0]} active of {live[1]} series in the state)" if live else ""
+    rows.append(Row("warm start of the process stack", fmt(warm, " s", 1) + held, "< 10 s",
                     under(warm, 10, " s")))  # fmt: skip
     # Judged on the PSS sum (what the stack takes from the machine; bench_stack.sh says why),
     # with the RSS sum, which counts shared pages once per process, beside it.
