@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from dapr.ext.workflow import DaprWorkflowClient, WorkflowStatus
+from dapr.ext.workflow import WorkflowStatus
 
-from tests.support.stack import ENGINE, P5, auth, eventually, new_user, query
+from tests.support.stack import ENGINE, P5, auth, eventually, new_user, query, workflow_state
 
 
 def _tasks(api: httpx.Client, user: str, **params: Any) -> list[dict[str, Any]]:
@@ -17,21 +17,13 @@ def _tasks(api: httpx.Client, user: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def _workflow_status(series_id: str) -> WorkflowStatus | None:
-    client = DaprWorkflowClient(host="127.0.0.1", port=str(ENGINE.dapr_grpc))
-    try:
-        state = client.get_workflow_state(f"series-{series_id}", fetch_payloads=False)
-    finally:
-        client.close()
+    state = workflow_state(series_id)
     return None if state is None else state.runtime_status
 
 
 def _round_status(series_id: str, *, paused: bool, after: int = 0) -> dict[str, Any] | None:
     """The workflow's custom status once a round after round `after` recorded `paused`."""
-    client = DaprWorkflowClient(host="127.0.0.1", port=str(ENGINE.dapr_grpc))
-    try:
-        state = client.get_workflow_state(f"series-{series_id}", fetch_payloads=True)
-    finally:
-        client.close()
+    state = workflow_state(series_id, payloads=True)
     raw = state.serialized_custom_status if state is not None else None
     status: dict[str, Any] = json.loads(raw) if raw else {}
     return status if status.get("paused") is paused and status["rounds"] > after else None

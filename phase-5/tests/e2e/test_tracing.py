@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from dapr.ext.workflow import DaprWorkflowClient
 
 from tests.support.smtp import SmtpSink
-from tests.support.stack import ENGINE, auth, eventually, new_user, query
+from tests.support.stack import auth, eventually, new_user, query, workflow_state
 
 ZIPKIN = "http://127.0.0.1:9411"
 
@@ -38,11 +37,7 @@ def _first_round_done(series_id: str) -> bool:
     """The workflow recorded its first round: a completion now wakes a waiting workflow,
     instead of racing the round the series' creation started (which would then create the
     next instance in the creation's trace)."""
-    client = DaprWorkflowClient(host="127.0.0.1", port=str(ENGINE.dapr_grpc))
-    try:
-        state = client.get_workflow_state(f"series-{series_id}", fetch_payloads=True)
-    finally:
-        client.close()
+    state = workflow_state(series_id, payloads=True)
     raw = state.serialized_custom_status if state is not None else None
     return bool(raw) and json.loads(raw).get("rounds", 0) >= 1
 
