@@ -1,4 +1,5 @@
-"""CPU seconds used by each process of the dev stack, for per-round cost figures."""
+"""CPU seconds and memory used by each process of the dev stack (with its children), for
+per-round cost figures and the idle stack's footprint."""
 
 import os
 import re
@@ -26,18 +27,42 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def stack_cpu(state: Path) -> dict[str, float]:
-    """{process name: CPU seconds so far}, each with its child processes (PostgreSQL's
-    backends, a dev server's workers)."""
-    out: dict[str, float] = {}
+def stack_processes(state: Path) -> dict[str, list[int]]:
+    """{process name: its pid and every descendant's} (PostgreSQL's backends, a dev
+    server's workers), from the stack's pid files."""
+    out: dict[str, list[int]] = {}
     for pidfile in sorted((state / "run").glob("*.pid")):
-        todo, total = [int(pidfile.read_text().strip())], 0.0
+        todo, tree = [int(pidfile.read_text().strip())], []
         while todo:
             pid = todo.pop()
-            total += _proc_cpu(pid)
+            tree.append(pid)
             todo += _children(pid)
-        out[pidfile.stem] = total
+        out[pidfile.stem] = tree
     return out
+
+
+def stack_cpu(state: Path) -> dict[str, float]:
+    """{process name: CPU seconds so far}, each with its child processes."""
+    return {name: sum(map(_proc_cpu, tree)) for name, tree in stack_processes(state).items()}
+
+
+def _rollup_kb(pid: int, field: str) -> int:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0
+    m = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def stack_memory_kb(state: Path) -> dict[str, tuple[int, int]]:
+    """{process name: (RSS, PSS) in kB}, each with its child processes. RSS counts a page
+    once per process that maps it (PostgreSQL's shared buffers once per backend); PSS
+    divides each page among its mappers, so PSS sums to what the stack takes."""
+    return {
+        name: (sum(_rollup_kb(p, "Rss") for p in tree), sum(_rollup_kb(p, "Pss") for p in tree))
+        for name, tree in stack_processes(state).items()
+    }
 
 
 def scheduler_jobs_created(metrics_port: int) -> float:

@@ -10,7 +10,8 @@ is_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-# A zombie (dead, not yet reaped by whoever adopted it) holds no ports any more.
+# Alive: a zombie (dead, not yet reaped by whoever adopted it) holds no ports any more, so
+# stopping waits for the process to be gone or a zombie, whichever comes first.
 present() {
   kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
@@ -57,13 +58,13 @@ http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
 stop_proc() {
   local name=$1 grace=${2:-20} pid
   pid=$(pid_of "$name")
-  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then rm -f "$RUN/$name.pid"; return 0; fi
+  if [ -z "$pid" ] || ! present "$pid"; then rm -f "$RUN/$name.pid"; return 0; fi
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   # A stopped (SIGSTOP, frozen) process only acts on SIGTERM once continued.
   kill -CONT -- "-$pid" 2>/dev/null || kill -CONT "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + grace))
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
+  while present "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  if present "$pid"; then
     log "$name (pid $pid) did not stop within ${grace}s; killing it"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     # SIGKILL is asynchronous: its ports are free only once it has gone, and the caller

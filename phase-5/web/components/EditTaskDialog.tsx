@@ -51,7 +51,7 @@ export function EditTaskDialog({ task, onClose }: { task: Task; onClose: () => v
     if (await run(() => call<Task>(`/tasks/${task.task_id}${query}`, { method: "PATCH", body }))) onClose();
   }
 
-  const unshown = error && !SHOWN.some((f) => error.forField(f)) ? error.message : undefined;
+  const unshown = error?.outside(SHOWN);
 
   return (
     <Dialog open title={`Edit “${task.title}”`} onClose={onClose}>

@@ -32,7 +32,7 @@ export function EditSeriesDialog({ series, onClose }: { series: Series; onClose:
     if (await run(() => call<Series>(`/series/${series.series_id}`, { method: "PATCH", body }))) onClose();
   }
 
-  const unshown = error && !SHOWN.some((f) => error.forField(f)) ? error.message : undefined;
+  const unshown = error?.outside(SHOWN);
   return (
     <Dialog open title="Edit the series" onClose={onClose}>
       <form onSubmit={submit} noValidate aria-label="Edit series">

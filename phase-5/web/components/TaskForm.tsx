@@ -50,7 +50,7 @@ export function TaskForm({ onCreated }: { onCreated?: (t: Task) => void }) {
     });
   }
 
-  const unshown = error && !SHOWN.some((f) => error.forField(f)) ? error.message : undefined;
+  const unshown = error?.outside(SHOWN);
   const dueError = error?.forField("due_at") ?? error?.forField("recurrence.start");
 
   return (

@@ -26,6 +26,16 @@ export class ApiError extends Error {
     const hit = this.problems.find((p) => p.field === name || p.field.startsWith(`${name}.`));
     return hit?.message;
   }
+
+  /** The message, unless one of the form's own `shown` fields carries it. */
+  outside(shown: string[]): string | undefined {
+    return shown.some((f) => this.forField(f)) ? undefined : this.message;
+  }
+
+  /** Anything a call threw, as an ApiError (a network failure becomes code "client"). */
+  static from(err: unknown): ApiError {
+    return err instanceof ApiError ? err : new ApiError(0, "client", String(err));
+  }
 }
 
 interface ErrorBody {

@@ -24,7 +24,7 @@ export function useAction() {
       void mutate(isTaskOrSeriesKey);
       return true;
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "client", String(err)));
+      setError(ApiError.from(err));
       return false;
     } finally {
       setBusy(false);

@@ -29,7 +29,7 @@ function EmailForm({ channels, reload }: { channels: NotificationChannels; reloa
       }
       reload();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "client", String(err)));
+      setError(ApiError.from(err));
     }
   }
 
@@ -39,7 +39,7 @@ function EmailForm({ channels, reload }: { channels: NotificationChannels; reloa
       <Field label="Send reminders to" hint="Leave empty to stop email reminders." error={error?.forField("email")}>
         <input name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />
       </Field>
-      <FormError message={error && !error.forField("email") ? error.message : undefined} />
+      <FormError message={error?.outside(["email"])} />
       <div className="actions">
         <button type="submit" className="primary">
           Save email
