@@ -5,7 +5,6 @@ or for an after-completion series the instance it follows),
 writes their reminders and v1.task.created events, and says what to wait for next.
 Reminder jobs are registered by the consumer of v1.task.created, from the same rows."""
 
-import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from activities.resources import resources, settings
 from contracts.events import SeriesUpdated
 from contracts.status import SeriesStatus
 from infra import tracing
-from recurrence.planning import plan_round
+from recurrence.planning import herd_offset, plan_round
 from storage.db import transaction
 from storage.event_payloads import series_payload
 from storage.instances import materialize, recurrence_of
@@ -28,15 +27,6 @@ from workflows.contracts import ADVANCE_SERIES, RoundInput, RoundResult
 
 log = logging.getLogger(__name__)
 SOURCE = "recurring-task-service"
-
-
-def jitter(series_id: str, spread_s: float) -> timedelta:
-    """Deterministic per series: the same series always lands at the same offset, and a
-    thousand series due at one instant spread over `spread_s` seconds."""
-    if spread_s <= 0:
-        return timedelta(0)
-    h = int.from_bytes(hashlib.sha256(series_id.encode()).digest()[:4], "big")
-    return timedelta(seconds=spread_s * h / 2**32)
 
 
 async def advance_series(ctx: WorkflowActivityContext, raw: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +53,8 @@ async def _advance(inp: RoundInput) -> dict[str, Any]:
             return RoundResult(finished=True, reason=status).model_dump(mode="json")
         if series.status == SeriesStatus.PAUSED:
             return RoundResult(paused=True, reason="paused").model_dump(mode="json")
-        plan = plan_round(recurrence_of(series), await series_view(session, series), now)
+        rec = recurrence_of(series)
+        plan = plan_round(rec, await series_view(session, series), now)
         created: list[str] = []
         for i, occurrence in enumerate(plan.create):
             if i:
@@ -85,7 +76,14 @@ async def _advance(inp: RoundInput) -> dict[str, Any]:
         session.add(series)
     wake_at = None
     if plan.wake_at is not None:
-        wake_at = plan.wake_at + jitter(inp.series_id, settings().materialize_jitter_s)
+        cfg = settings()
+        spread = herd_offset(
+            inp.series_id,
+            rec.lead_time,
+            cfg.materialize_spread_fraction,
+            timedelta(seconds=cfg.materialize_spread_max_seconds),
+        )
+        wake_at = plan.wake_at + spread
     result = RoundResult(
         finished=plan.finished,
         wake_at=wake_at,

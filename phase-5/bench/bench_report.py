@@ -200,6 +200,16 @@ def build(logs: Logs, sizes: list[int], file_n: int = 500) -> tuple[list[Row], l
     rows.append(Row("idle memory of the process stack (PSS; RSS sum)",
                     f"{fmt(pss, ' MiB')}; {fmt(rss, ' MiB')}", "< 1024 MiB",
                     under(pss, 1024, " MiB")))  # fmt: skip
+    drills = logs.text("drills")
+    if drills:
+        summary = re.findall(r"^=* ?(\d+ (?:passed|failed).*?) in ([\d.]+)s", drills, re.M)
+        said, ok = "no result", False
+        if summary:
+            outcome, seconds = summary[-1]
+            said = f"{outcome} in {float(seconds) / 60:.0f} min"
+            ok = "failed" not in outcome and "error" not in outcome
+        rows.append(Row("chaos drills under load (`pytest -m drills`, tests/chaos)", said,
+                        "all pass", "met" if ok else "**not met**"))  # fmt: skip
     for n in sizes:
         idle = logs.find(f"engine-{n}", r"idle cost per 1000 live series: ([^\n]+)")
         if idle:

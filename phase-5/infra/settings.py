@@ -72,7 +72,11 @@ class Settings(BaseSettings):
 
     # Engine: thundering-herd guards for series due at the same instant.
     materialize_rate_per_s: float = Field(default=100.0, gt=0)
-    materialize_jitter_s: float = Field(default=2.0, ge=0, le=300)
+    # Each series wakes at its own point of the first part of its lead window (a hash of
+    # its id): with the default 15-minute lead, between 15 and 10 minutes before due, so a
+    # midnight herd arrives at the machine's rate (recurrence.planning.herd_offset).
+    materialize_spread_fraction: float = Field(default=1 / 3, ge=0, le=1)
+    materialize_spread_max_seconds: float = Field(default=600.0, ge=0, le=86_400)
     reconcile_on_start: bool = True
     # Reminders whose job never fired (lost while the engine was down) are fired by a sweep
     # this long after their time, checked at this interval (engine/reminder_sweep.py).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh [--quick] [--sizes "5000 20000"] [--only "floor engine peer ..."] [--no-write]
-#          [--prepare]
+#          [--prepare] [--drills]
 # Every figure of issue 16 beside its references from the same run: the Temporal peer
 # (bench/peers/temporal), the Dapr floor (bench/bench_floor.py) and the database ceiling
 # (bench/bench_ceiling.py). Brings up the process stack (dev-up.sh) and starts/stops its own
@@ -11,6 +11,9 @@
 #   --prepare  only build/sync what the run needs (Temporal CLI, the bench dependency
 #              group), without the stack: run it before taking the stack lock
 #   --no-write print the table, leave measurements.md alone
+#   --drills   also run the long chaos drills (tests/chaos, `pytest -m drills`: every process
+#              killed under load, Kafka's disk full, a consumer slow for 5 minutes, a replay
+#              of 1,000 events), ~40 min; `--only drills --drills --no-write` runs them alone
 # BENCH_DEADLINE=HH:MM (UTC), or that time in the file $STATE/bench/deadline: no benchmark
 # starts after it (the table shows the rest as not measured), so a run fits a lock slot.
 # Run it under the stack lock, from the repository root:
@@ -19,7 +22,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$P5_ROOT/scripts/lib/procs.sh"
 
-quick=0 sizes="5000 20000" only="" write=1 prepare_only=0
+quick=0 sizes="5000 20000" only="" write=1 prepare_only=0 drills=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift ;;
     --no-write) write=0 ;;
     --prepare) prepare_only=1 ;;
+    --drills) drills=1 ;;
     *) die "unknown option $1 (see the head of $0)" ;;
   esac
   shift
@@ -56,6 +60,10 @@ step() {
   "$@" 2>&1 | tee "$run_dir/$name.log" || log "$name failed (see $run_dir/$name.log)"
 }
 
+# The bursts measure the machine's rate, so every series of a burst wakes at its lead-time
+# instant: the herd spread (1/3 of the lead window by default) would pace them instead. A
+# stack that is already running keeps its settings.
+export MATERIALIZE_SPREAD_FRACTION=${MATERIALIZE_SPREAD_FRACTION:-0}
 started_stack=0
 is_running postgres || started_stack=1
 # The stack's own figures first: dev-down + timed warm dev-up + idle memory.
@@ -96,6 +104,8 @@ wants reminders && step reminders py bench/bench_notifications.py --reminders "$
 # shellcheck disable=SC2086  # word splitting of the user counts is wanted
 wants api && step api py bench/bench_api_ops.py "$api_s" $api_users
 wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
+# Last: a drill that fails may leave the stack degraded for whatever would come after it.
+[ "$drills" = 1 ] && wants drills && step drills uv run --frozen pytest -q -p no:cacheprovider -m drills tests/chaos
 uptime >"$run_dir/load-after.txt"
 
 report=(py bench/bench_report.py "$run_dir" --sizes "$sizes" --peer-file-burst "$peer_file_n" --mode "$([ "$quick" = 1 ] && echo quick || echo full)")

@@ -1,5 +1,7 @@
 """Two recurring-task-service replicas share the series workflows: placement spreads the
-workflow actors over both sidecars, and every series still advances exactly once."""
+workflow actors over both sidecars; one replica force-deleted while the completions' rounds
+are in flight, every series still advances exactly once (its workflows move to the other
+replica and to the Deployment's replacement)."""
 
 import json
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from tests.cluster.kube import NS, RELEASE, app_pods, auth, kubectl, new_user, p
 from tests.support.stack import eventually
 
 DEPLOY = f"deploy/{RELEASE}-recurring-task-service"
-SERIES = 16
+SERIES = 24
 # The sidecar's own view (its HTTP API answers on the pod's loopback).
 METADATA = (
     "import urllib.request\n"
@@ -50,7 +52,9 @@ def _workflow_actors(pod: str) -> int:
     return sum(int(a["count"]) for a in actors if a["type"].endswith(".workflow"))
 
 
-def test_two_replicas_share_the_series_workflows(api: httpx.Client, two_engines: list[str]) -> None:
+def test_two_replicas_share_the_series_and_one_killed_loses_nothing(
+    api: httpx.Client, two_engines: list[str]
+) -> None:
     user = new_user()
     made = []
     for i in range(SERIES):
@@ -70,6 +74,10 @@ def test_two_replicas_share_the_series_workflows(api: httpx.Client, two_engines:
     for first in made:
         r = api.post(f"/tasks/{first['task_id']}/complete", headers=auth(user))
         assert r.status_code == 200, r.text
+    # The completions are in flight (outbox -> Kafka -> rounds on both replicas): kill one,
+    # app and sidecar at once, holding about half of the series' workflow actors.
+    victim = two_engines[0]
+    kubectl("-n", NS, "delete", "pod", victim, "--grace-period=0", "--force", "--wait=false")
     for first in made:
         rows = eventually(
             lambda first=first: (
@@ -87,5 +95,6 @@ def test_two_replicas_share_the_series_workflows(api: httpx.Client, two_engines:
             interval=1,
         )
         occurrences = [datetime.fromisoformat(o) for _, o in rows]
+        assert len(rows) == 2 and len(set(occurrences)) == 2, f"no duplicate, no gap: {rows}"
         assert [s for s, _ in rows] == ["completed", "pending"], rows
         assert occurrences[1] - occurrences[0] == timedelta(days=1), rows

@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from recurrence import Mode, parse_recurrence
-from recurrence.planning import SeriesView, plan_round
+from recurrence.planning import SeriesView, herd_offset, plan_round
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -158,3 +158,41 @@ def test_a_removed_latest_instance_counts_from_now_and_is_followed() -> None:
 def test_fixed_schedule_instances_follow_nothing() -> None:
     plan = plan_round(daily_9am(), view(last_occurrence=at(2), latest_instance="x"), NOW)
     assert plan.create and plan.follows is None
+
+
+# --- the herd spread over the lead window (herd_offset) ---
+
+LEAD = timedelta(minutes=15)
+CAP = timedelta(minutes=10)
+
+
+def test_a_herd_wakes_over_the_first_third_of_its_lead_window() -> None:
+    offsets = [herd_offset(f"series-{i}", LEAD, 1 / 3, CAP) for i in range(5000)]
+    window = timedelta(minutes=5)
+    assert all(timedelta(0) <= o < window for o in offsets)
+    # Spread evenly: each of the window's ten 30-second slices takes about a tenth of the
+    # herd (a broken hash, or seconds truncated to one value, fills one slice).
+    slices = [0] * 10
+    for o in offsets:
+        slices[int(o / (window / 10))] += 1
+    assert min(slices) > 400 and max(slices) < 600, slices
+
+
+def test_a_series_always_wakes_at_the_same_point_of_its_window() -> None:
+    assert herd_offset("abc", LEAD, 1 / 3, CAP) == herd_offset("abc", LEAD, 1 / 3, CAP)
+    assert herd_offset("abc", LEAD, 1 / 3, CAP) != herd_offset("abd", LEAD, 1 / 3, CAP)
+    assert herd_offset("abc", LEAD, 1 / 3, CAP).microseconds % 1000 == 0
+
+
+def test_the_window_is_capped_and_never_reaches_the_due_instant() -> None:
+    day = timedelta(days=1)
+    assert all(herd_offset(str(i), day, 1 / 3, CAP) < CAP for i in range(500))
+    assert max(herd_offset(str(i), day, 1 / 3, CAP) for i in range(500)) > CAP * 0.9
+    short = timedelta(seconds=30)
+    assert all(herd_offset(str(i), short, 1.0, CAP) < short for i in range(500))
+
+
+def test_no_spread_without_a_lead_time_or_a_fraction() -> None:
+    assert herd_offset("abc", timedelta(0), 1 / 3, CAP) == timedelta(0)
+    assert herd_offset("abc", LEAD, 0.0, CAP) == timedelta(0)
+    assert herd_offset("abc", LEAD, 1 / 3, timedelta(0)) == timedelta(0)

@@ -1,13 +1,15 @@
 """Sampling and export rules of infra/tracing.py, and the trace context in the CloudEvent,
 with the real OpenTelemetry SDK and an in-memory exporter (no network)."""
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from opentelemetry.propagate import extract
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import create_engine, text
 
 from contracts.events import TaskData, TaskDeleted, cloud_event
-from infra.tracing import instrument_engine, provider
+from infra.tracing import instrument_app, instrument_engine, provider
 
 TP_SAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 TP_UNSAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
@@ -98,4 +100,22 @@ def test_every_engine_gets_a_span_per_statement_under_the_current_span() -> None
     assert len(statements) == 2
     assert all(s.parent is not None for s in statements)
     assert {s.parent.span_id for s in statements if s.parent} == {parent.get_span_context().span_id}
+    tp.shutdown()
+
+
+def test_a_request_is_one_server_span_without_the_asgi_message_spans() -> None:
+    exporter = InMemorySpanExporter()
+    tp = provider("test", 1.0, exporter)
+    app = FastAPI()
+
+    @app.post("/events/{topic}")
+    def receive(topic: str) -> dict[str, str]:
+        return {"status": "SUCCESS"}
+
+    instrument_app(app, tp)
+    with TestClient(app) as client:
+        assert client.post("/events/task-operations").status_code == 200
+        assert client.get("/healthz").status_code == 404
+    tp.force_flush()
+    assert [s.name for s in exporter.get_finished_spans()] == ["POST /events/{topic}"]
     tp.shutdown()
