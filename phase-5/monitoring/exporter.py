@@ -3,6 +3,7 @@ the broker itself, read-only). GET /metrics for Prometheus, GET /healthz for pro
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI, Response
@@ -10,7 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from infra import logging as jlog
 from infra.settings import Settings, get_settings
-from monitoring.kafka_lag import KafkaLagCollector, KafkaLagReader
+from monitoring.kafka_lag import READ_TIMEOUT_S, KafkaLagCollector, KafkaLagReader
+from monitoring.reader_process import ReaderProcess
 
 
 def kafka_config(settings: Settings) -> dict[str, str | int | float | bool]:
@@ -33,7 +35,11 @@ def kafka_config(settings: Settings) -> dict[str, str | int | float | bool]:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     jlog.configure(settings.log_level, settings.app_id)
-    reader = KafkaLagReader(kafka_config(settings))
+    # The reads run in a child process: librdkafka can abort the process it runs in when
+    # the broker goes away (monitoring/reader_process.py).
+    reader = ReaderProcess(
+        partial(KafkaLagReader, kafka_config(settings)), answer_within=3 * READ_TIMEOUT_S
+    )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KafkaLagCollector(reader))
     app.state.registry = registry

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
@@ -20,6 +21,7 @@ from prometheus_client.registry import Collector
 log = logging.getLogger("kafka-lag-exporter")
 
 DLQ_SUFFIX = "-dlq"
+READ_TIMEOUT_S = 5.0
 # The exporter's own consumer only reads (assign + seek, never commits): no group appears.
 OWN_GROUP = "kafka-lag-exporter"
 _LATEST: OffsetSpec = OffsetSpec.latest()  # type: ignore[no-untyped-call]
@@ -40,6 +42,10 @@ class Snapshot:
     dlq_depth: dict[str, int] = field(default_factory=dict)
 
 
+class SnapshotReader(Protocol):
+    def read(self, now: float) -> Snapshot: ...
+
+
 def lag_of(committed: int, end: int) -> int:
     """Messages a group still has to read in one partition. No commit yet (negative
     offset): the group reads from where it joins, so nothing is counted as behind."""
@@ -51,7 +57,9 @@ class KafkaLagReader:
     timeout stays under Prometheus' 10 s scrape timeout, so a lost broker shows as
     `kafka_lag_exporter_up 0`, not as a failed scrape."""
 
-    def __init__(self, config: dict[str, str | int | float | bool], timeout: float = 5.0) -> None:
+    def __init__(
+        self, config: dict[str, str | int | float | bool], timeout: float = READ_TIMEOUT_S
+    ) -> None:
         self.timeout = timeout
         self.admin = AdminClient(config)
         self.consumer = Consumer(
@@ -149,7 +157,7 @@ class KafkaLagCollector(Collector):
     """Reads the broker on each scrape (at most every `min_interval` s; Prometheus scrapes
     every 15 s). A failed read exports `kafka_lag_exporter_up 0` and nothing stale."""
 
-    def __init__(self, reader: KafkaLagReader, min_interval: float = 5.0) -> None:
+    def __init__(self, reader: "SnapshotReader", min_interval: float = 5.0) -> None:
         self.reader = reader
         self.min_interval = min_interval
         self._last: tuple[float, Snapshot | None] = (0.0, None)
