@@ -14,7 +14,11 @@ def _proc_cpu(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+    # utime + stime, plus cutime + cstime: the CPU of children it has reaped (PostgreSQL's
+    # backends of closed connections), which would otherwise vanish from the tree's sum
+    # and make a process's CPU over a window come out negative. A reaped child is no longer
+    # in the tree, so nothing is counted twice.
+    return sum(int(f) for f in fields[11:15]) / _TICK
 
 
 def _children(pid: int) -> list[int]:

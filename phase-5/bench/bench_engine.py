@@ -24,6 +24,7 @@ from bench._stats import summary
 from tests.support.stack import API, STATE, auth, new_user, query
 
 SCHEDULER_METRICS = 59091
+SERIES_PER_USER = 1000
 
 
 def _create(api: httpx.Client, headers: dict[str, str], body: dict[str, object]) -> dict[str, str]:
@@ -36,16 +37,17 @@ def _create(api: httpx.Client, headers: dict[str, str], body: dict[str, object])
     raise AssertionError("unreachable")
 
 
-def _wait_started(user: str, n: int, timeout: float) -> None:
-    """Until the engine has consumed every v1.series.created of this user (workflow started)."""
+def _wait_started(users: list[str], n: int, timeout: float) -> None:
+    """Until the engine has consumed every v1.series.created of these users (workflows
+    started)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         started = query(
             "SELECT count(*) FROM processed_events p "
             "JOIN outbox o ON o.event_id::text = p.event_id "
-            "WHERE o.event_type = 'v1.series.created' AND o.partition_key = %s "
+            "WHERE o.event_type = 'v1.series.created' AND o.partition_key = ANY(%s) "
             "AND p.consumer = 'recurring-task-service.task-events'",
-            user,
+            users,
         )[0][0]
         if started >= n:
             return
@@ -65,7 +67,7 @@ def latency(n_series: int, completions: int) -> None:
             )
             for i in range(n_series)
         ]
-        _wait_started(user, n_series, 120)
+        _wait_started([user], n_series, 120)
         current = {f["series_id"]: f["task_id"] for f in firsts}
         samples: list[float] = []
         order = [f["series_id"] for f in firsts] * (completions // n_series + 1)
@@ -108,8 +110,9 @@ def _state_bytes() -> int:
 
 
 def burst(n: int) -> None:
-    user = new_user()
-    headers = auth(user)
+    # Many users, as a real herd has: each user's pending tasks are capped (5,000 by
+    # default), and a burst series holds two pending instances at its end.
+    users = [new_user() for _ in range(-(-n // SERIES_PER_USER))]
     now = datetime.now(UTC)
     # Two occurrences: `first` (materialized at creation) and `target`, shared by every
     # series, two minutes later; lead time one minute, so every workflow's timer fires at
@@ -137,12 +140,14 @@ def burst(n: int) -> None:
         ) as api,
         ThreadPoolExecutor(8) as pool,
     ):
-        firsts = list(pool.map(lambda _: _create(api, headers, body), range(n)))
+        firsts = list(
+            pool.map(lambda i: _create(api, auth(users[i // SERIES_PER_USER]), body), range(n))
+        )
     print(
         f"created {n} series in {time.perf_counter() - t0:.1f} s; "
         f"shared next occurrence {target.isoformat()}"
     )
-    _wait_started(user, len(firsts), 900)
+    _wait_started(users, len(firsts), 900)
     time.sleep(5)
     after = (_state_bytes(), _du(STATE / "scheduler"), _rss_kb("recurring-task-service"))
     per_k = 1000 / n
@@ -161,7 +166,9 @@ def burst(n: int) -> None:
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         done = query(
-            "SELECT count(*) FROM tasks WHERE user_id = %s AND occurrence_at = %s", user, target
+            "SELECT count(*) FROM tasks WHERE user_id = ANY(%s) AND occurrence_at = %s",
+            users,
+            target,
         )[0][0]
         if done >= n:
             break
@@ -169,15 +176,16 @@ def burst(n: int) -> None:
     time.sleep(3)  # the instances' events are still being relayed and consumed
     cpu_after, jobs_after = stack_cpu(STATE), scheduler_jobs_created(SCHEDULER_METRICS)
     early = query(
-        "SELECT count(*) FROM tasks WHERE user_id = %s AND occurrence_at = %s AND created_at < %s",
-        user,
+        "SELECT count(*) FROM tasks WHERE user_id = ANY(%s) AND occurrence_at = %s "
+        "AND created_at < %s",
+        users,
         target,
         fire - timedelta(seconds=1),
     )[0][0]
     rows = query(
         "SELECT count(*), count(DISTINCT series_id), min(created_at), max(created_at) FROM tasks "
-        "WHERE user_id = %s AND occurrence_at = %s",
-        user,
+        "WHERE user_id = ANY(%s) AND occurrence_at = %s",
+        users,
         target,
     )[0]
     if early:
