@@ -77,7 +77,9 @@ def scheduler_jobs_created(metrics_port: int) -> float:
     )
 
 
-def per_round(before: dict[str, float], after: dict[str, float], rounds: int) -> str:
+def per_round(
+    before: dict[str, float], after: dict[str, float], rounds: int, unit: str = "round"
+) -> str:
     cost = {k: (after[k] - before.get(k, 0.0)) * 1000 / rounds for k in after}
     parts = [f"{k} {v:.1f}" for k, v in sorted(cost.items(), key=lambda kv: -kv[1]) if v >= 0.05]
-    return f"CPU ms per round: total {sum(cost.values()):.1f} = " + ", ".join(parts)
+    return f"CPU ms per {unit}: total {sum(cost.values()):.1f} = " + ", ".join(parts)

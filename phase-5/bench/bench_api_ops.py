@@ -47,14 +47,14 @@ def step(users: int, seconds: int) -> tuple[float, float, float, float, int, str
             row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
     after = stack_cpu(STATE)
     after["locust"], before["locust"] = _children_cpu(), locust_before
-    cost = per_round(before, after, max(int(row["Request Count"]), 1))
+    cost = per_round(before, after, max(int(row["Request Count"]), 1), unit="operation")
     return (
         float(row["Requests/s"]),
         float(row["50%"]),
         float(row["95%"]),
         float(row["99%"]),
         int(row["Failure Count"]),
-        cost.replace("per round", "per operation"),
+        cost,
     )
 
 

@@ -113,6 +113,7 @@ def burst(n: int) -> None:
     # Many users, as a real herd has: each user's pending tasks are capped (5,000 by
     # default), and a burst series holds two pending instances at its end.
     users = [new_user() for _ in range(-(-n // SERIES_PER_USER))]
+    headers = [auth(u) for u in users]
     now = datetime.now(UTC)
     # Two occurrences: `first` (materialized at creation) and `target`, shared by every
     # series, two minutes later; lead time one minute, so every workflow's timer fires at
@@ -141,7 +142,7 @@ def burst(n: int) -> None:
         ThreadPoolExecutor(8) as pool,
     ):
         firsts = list(
-            pool.map(lambda i: _create(api, auth(users[i // SERIES_PER_USER]), body), range(n))
+            pool.map(lambda i: _create(api, headers[i // SERIES_PER_USER], body), range(n))
         )
     print(
         f"created {n} series in {time.perf_counter() - t0:.1f} s; "

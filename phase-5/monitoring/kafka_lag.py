@@ -157,7 +157,7 @@ class KafkaLagCollector(Collector):
     """Reads the broker on each scrape (at most every `min_interval` s; Prometheus scrapes
     every 15 s). A failed read exports `kafka_lag_exporter_up 0` and nothing stale."""
 
-    def __init__(self, reader: "SnapshotReader", min_interval: float = 5.0) -> None:
+    def __init__(self, reader: SnapshotReader, min_interval: float = 5.0) -> None:
         self.reader = reader
         self.min_interval = min_interval
         self._last: tuple[float, Snapshot | None] = (0.0, None)

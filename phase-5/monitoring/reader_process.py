@@ -8,13 +8,11 @@ broker showed as a lost exporter and its restart during the broker's own restart
 again. In a child, such an abort costs one scrape (`kafka_lag_exporter_up 0`); the next
 read starts a fresh child."""
 
-import logging
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
-
-log = logging.getLogger("kafka-lag-exporter")
 
 
 class Reader(Protocol):
@@ -43,7 +41,7 @@ class ReaderProcess:
         self._make = make
         self._answer_within = answer_within
         self._ctx = multiprocessing.get_context("spawn")
-        self._proc: Any = None
+        self._proc: BaseProcess | None = None
         self._conn: Connection | None = None
 
     def _child(self) -> Connection:

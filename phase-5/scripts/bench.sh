@@ -13,7 +13,8 @@
 #   --no-write print the table, leave measurements.md alone
 #   --drills   also run the long chaos drills (tests/chaos, `pytest -m drills`: every process
 #              killed under load, Kafka's disk full, a consumer slow for 5 minutes, a replay
-#              of 1,000 events), ~40 min; `--only drills --drills --no-write` runs them alone
+#              of 1,000 events), 14 min on 2026-11-29; `--drills --only drills --no-write`
+#              runs them alone
 # BENCH_DEADLINE=HH:MM (UTC), or that time in the file $STATE/bench/deadline: no benchmark
 # starts after it (the table shows the rest as not measured), so a run fits a lock slot.
 # Run it under the stack lock, from the repository root:
@@ -105,7 +106,7 @@ wants reminders && step reminders py bench/bench_notifications.py --reminders "$
 wants api && step api py bench/bench_api_ops.py "$api_s" $api_users
 wants ceiling && step ceiling py bench/bench_ceiling.py "$pg_s" 8
 # Last: a drill that fails may leave the stack degraded for whatever would come after it.
-[ "$drills" = 1 ] && wants drills && step drills uv run --frozen pytest -q -p no:cacheprovider -m drills tests/chaos
+[ "$drills" = 1 ] && step drills uv run --frozen pytest -q -p no:cacheprovider -m drills tests/chaos
 uptime >"$run_dir/load-after.txt"
 
 report=(py bench/bench_report.py "$run_dir" --sizes "$sizes" --peer-file-burst "$peer_file_n" --mode "$([ "$quick" = 1 ] && echo quick || echo full)")

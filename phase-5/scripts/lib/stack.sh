@@ -84,13 +84,15 @@ SELECT 'CREATE DATABASE todo OWNER todo' WHERE NOT EXISTS (SELECT FROM pg_databa
 SQL
 }
 
-# The broker's JVM, sized for one developer's stack: a small heap that is given back when
-# idle (serial GC shrinks the committed heap to within 30 % of what is live), not G1's
-# default of keeping what a burst once took. bench/bench_stack.sh measures the effect.
-# A JVM out of heap exits (a Zipkin that ran out of heap under a kill drill stayed up but
-# answered nothing, so dev-up could neither use it nor replace it); dev-up restarts it.
-KAFKA_JVM=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+# The long-running JVMs (Kafka, Zipkin), sized for one developer's stack: a small heap that
+# is given back when idle (serial GC shrinks the committed heap to within 30 % of what is
+# live), not G1's default of keeping what a burst once took; bench/bench_stack.sh measures
+# the effect. A JVM out of heap exits (a Zipkin that ran out of heap under a kill drill
+# stayed up but answered nothing, so dev-up could neither use it nor replace it), and
+# dev-up starts it again.
+SMALL_JVM=(-Xms32m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
   -XX:+ExitOnOutOfMemoryError)
+KAFKA_JVM=("${SMALL_JVM[@]}" -Xmx256m)
 
 # Kafka's command-line tools (format, topics) run for a second or two: the client compiler
 # alone starts them faster and with less memory.
@@ -184,14 +186,13 @@ start_zipkin() {
   is_running zipkin && return 0
   require_free_port zipkin "$ZIPKIN_PORT"
   # Its load is a developer's traces: the client compiler alone (faster start, less memory)
-  # and a heap that shrinks when idle; at most 30,000 spans kept (the oldest go first: some
-  # 2,500 requests' traces). Measured: under a burst of 1,000 rounds at 100 % sampling Zipkin
-  # costs the same CPU per round this way as with G1 and both compilers (6.2 / 6.1 ms); idle
-  # on an empty state it took 142 MiB (PSS) this way, 221 MiB with the former G1 settings
-  # (-Xmx384m). Its former 100,000 spans took 367 MiB, and under a kill drill's load ran
-  # out of its 256 MiB heap (about 2.5 KB of heap a span).
-  start_proc zipkin "$STATE" java -Xms32m -Xmx160m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 \
-    -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -jar "$ZIPKIN_JAR" \
+  # and a heap that shrinks when idle; at most 30,000 spans kept (the oldest go first).
+  # Measured: under a burst of 1,000 rounds at 100 % sampling Zipkin cost the same CPU per
+  # round this way as with G1 and both compilers (6.2 / 6.1 ms); idle on an empty state it
+  # took 142 MiB (PSS) this way, 221 MiB with the former G1 settings (-Xmx384m). With at
+  # most 100,000 spans and -Xmx256m it reached 367 MiB under a kill drill, then ran out of
+  # heap.
+  start_proc zipkin "$STATE" java "${SMALL_JVM[@]}" -Xmx160m -XX:TieredStopAtLevel=1 -jar "$ZIPKIN_JAR" \
     "--armeria.ports[0].ip=127.0.0.1" "--armeria.ports[0].port=$ZIPKIN_PORT" \
     --zipkin.storage.mem.max-spans=30000 --logging.level.root=WARN
 }
