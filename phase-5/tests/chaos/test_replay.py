@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from confluent_kafka import ConsumerGroupTopicPartitions, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
@@ -89,8 +88,6 @@ def _engine_caught_up(user: str, want: int) -> bool:
     return int(rows[0][0]) >= want
 
 
-# Behind the drills marker until it has passed in CI (it has not yet had a green run).
-@pytest.mark.drills
 def test_replaying_1000_processed_events_has_no_effect(api: httpx.Client, smtp: SmtpSink) -> None:
     user = new_user()
     tails = {topic: TopicTail(topic) for topic in GROUP_OF}
