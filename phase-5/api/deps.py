@@ -31,7 +31,9 @@ class Runtime:
     hub: EventHub
 
 
-def get_runtime(request: Request) -> Runtime:
+# Every dependency is `async def`: FastAPI runs a plain `def` one in its thread pool, a
+# thread hop per request for what takes microseconds.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -77,7 +79,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A misspelt parameter (`?stauts=done`) is an error, not silently a different query."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):

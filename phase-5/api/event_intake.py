@@ -48,7 +48,7 @@ def _from_sidecar(request: Request) -> bool:
 
 
 @router.get("/dapr/subscribe")
-def dapr_subscriptions(runtime: RuntimeDep) -> list[dict[str, Any]]:
+async def dapr_subscriptions(runtime: RuntimeDep) -> list[dict[str, Any]]:
     """Programmatic subscriptions, read by daprd when it connects to the app."""
     return [
         {

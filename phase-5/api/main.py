@@ -90,7 +90,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     docs.install(app)
     tracing.instrument_app(app)
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(metrics.RequestMetrics)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     # Outermost, so refusals (413, 415) carry CORS headers and a browser can read them.
     app.add_middleware(

@@ -4,7 +4,7 @@ Served by `listener` on Settings.metrics_host:metrics_port, apart from the publi
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 
@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +40,43 @@ def observe_published(topic: str, created_at: datetime | None) -> None:
         PUBLISH_LAG.observe(max(0.0, (datetime.now(UTC) - created_at).total_seconds()))
 
 
-async def middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    start = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    # Label by route template, never by raw path: ids would explode the series count.
-    path = getattr(route, "path", "unmatched")
-    labels = (request.method, path, str(response.status_code))
-    REQUESTS.labels(*labels).inc()
-    LATENCY.labels(*labels).observe(time.perf_counter() - start)
-    return response
+class RequestMetrics:
+    """Counts and times every request by route template and status. Pure ASGI: Starlette's
+    `BaseHTTPMiddleware` (what `app.middleware("http")` builds) runs each request in a task
+    group with memory streams, a measured 5 % of todo-api's CPU under load for two numbers.
+    The time is to the response's start, so an event stream counts its opening, not its
+    life."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        observed = False
+
+        def observe(status: int) -> None:
+            nonlocal observed
+            observed = True
+            # Label by route template, never by raw path: ids would explode the series count.
+            path = getattr(scope.get("route"), "path", "unmatched")
+            labels = (scope["method"], path, str(status))
+            REQUESTS.labels(*labels).inc()
+            LATENCY.labels(*labels).observe(time.perf_counter() - start)
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and not observed:
+                observe(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, timed_send)
+        except BaseException:
+            if not observed:
+                observe(500)  # what the server's error middleware will answer
+            raise
 
 
 async def render(engine: AsyncEngine) -> Response:

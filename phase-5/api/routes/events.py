@@ -63,7 +63,7 @@ _ITEM_SCHEMA = {
 }
 
 
-def _resume(
+async def _resume(
     last_event_id_header: Annotated[
         str | None,
         Header(
@@ -80,7 +80,7 @@ def _resume(
     return resume_point(last_event_id_header, last_event_id)
 
 
-def _expires_at(
+async def _expires_at(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> float:
     """The token's `exp`: CurrentUser has verified the token already."""
