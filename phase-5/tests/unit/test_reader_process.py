@@ -3,6 +3,7 @@ a child that aborts, as librdkafka does on some broker failures, costs one read 
 next read starts a fresh child. Real processes; no broker needed."""
 
 import os
+import time
 from functools import partial
 from pathlib import Path
 
@@ -44,18 +45,37 @@ def test_a_child_that_aborts_costs_one_read_and_the_next_read_starts_a_new_one(
         reader.close()
 
 
-class _Hangs:
-    def read(self, now: float) -> None:
-        import time
+class _HangsOnce:
+    """Answers its first read, hangs on its second (the first child of all only: it leaves
+    its pid in the mark), and answers every read after that."""
 
-        time.sleep(60)
+    def __init__(self, mark: str) -> None:
+        self.mark = Path(mark)
+        self.reads = 0
+
+    def read(self, now: float) -> int:
+        self.reads += 1
+        if self.reads == 2 and not self.mark.exists():
+            self.mark.write_text(str(os.getpid()))
+            time.sleep(60)
+        return os.getpid()
 
 
-def test_a_child_that_does_not_answer_is_replaced() -> None:
-    reader = ReaderProcess(_Hangs, answer_within=1)
+def test_a_child_that_does_not_answer_is_killed_and_the_next_read_starts_a_new_one(
+    tmp_path: Path,
+) -> None:
+    mark = tmp_path / "mark"
+    # Generous: a spawned child's start (its imports) counts against the first read.
+    reader = ReaderProcess(partial(_HangsOnce, str(mark)), answer_within=5)
     try:
+        first = reader.read(1.0)
         with pytest.raises(TimeoutError):
-            reader.read(1.0)
-        assert reader._proc is None  # killed; the next read spawns another
+            reader.read(2.0)
+        assert int(mark.read_text()) == first
+        with pytest.raises(ProcessLookupError):
+            os.kill(first, 0)  # killed and reaped, not left behind
+        fresh = reader.read(3.0)
+        assert fresh not in (first, os.getpid())
+        assert reader.read(4.0) == fresh
     finally:
         reader.close()
