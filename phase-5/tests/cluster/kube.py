@@ -39,8 +39,17 @@ def kubectl_json(*args: str) -> Any:
     return json.loads(kubectl(*args, "-o", "json"))
 
 
+def helm_command(*args: str) -> list[str]:
+    return [str(HELM), "--kubeconfig", str(KUBECONFIG), *args]
+
+
 def helm(*args: str, timeout: float = 600, check: bool = True) -> str:
-    return run([str(HELM), "--kubeconfig", str(KUBECONFIG), *args], timeout, check)
+    return run(helm_command(*args), timeout, check)
+
+
+def upgrade_args(*extra: str) -> tuple[str, ...]:
+    """`helm upgrade` of the release from the chart in the tree, keeping its values."""
+    return ("-n", NS, "upgrade", RELEASE, str(P5 / "charts" / "phase5"), "--reuse-values", *extra)
 
 
 def in_node(*cmd: str, timeout: float = 60, check: bool = True, stdin: str | None = None) -> str:

@@ -14,15 +14,15 @@ import httpx
 
 from tests.cluster.kube import (
     API_URL,
-    HELM,
-    KUBECONFIG,
     NS,
     P5,
     RELEASE,
     auth,
     helm,
+    helm_command,
     kubectl_json,
     new_user,
+    upgrade_args,
 )
 from tests.support.stack import eventually
 
@@ -55,22 +55,11 @@ def test_a_release_left_pending_by_a_killed_helm_is_recovered_by_the_install_pat
     assert _batch_size() == "200"
     # An upgrade that changes todo-api's pod template, so helm has a rollout to --wait for.
     upgrade = subprocess.Popen(
-        [
-            str(HELM),
-            "--kubeconfig",
-            str(KUBECONFIG),
-            "-n",
-            NS,
-            "upgrade",
-            RELEASE,
-            str(P5 / "charts" / "phase5"),
-            "--reuse-values",
-            "--set",
-            "apps.todoApi.env.OUTBOX_BATCH_SIZE=201",
-            "--wait",
-            "--timeout",
-            "5m",
-        ],
+        helm_command(
+            *upgrade_args(
+                "--set", "apps.todoApi.env.OUTBOX_BATCH_SIZE=201", "--wait", "--timeout", "5m"
+            )
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -89,17 +78,7 @@ def test_a_release_left_pending_by_a_killed_helm_is_recovered_by_the_install_pat
     assert stuck["info"]["status"] == "pending-upgrade"
     assert stuck["version"] == good["version"] + 1
     refused = subprocess.run(
-        [
-            str(HELM),
-            "--kubeconfig",
-            str(KUBECONFIG),
-            "-n",
-            NS,
-            "upgrade",
-            RELEASE,
-            str(P5 / "charts" / "phase5"),
-            "--reuse-values",
-        ],
+        helm_command(*upgrade_args()),
         capture_output=True,
         text=True,
         timeout=120,

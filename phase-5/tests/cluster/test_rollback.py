@@ -8,7 +8,16 @@ import uuid
 
 import httpx
 
-from tests.cluster.kube import API_URL, NS, P5, RELEASE, auth, helm, kubectl_json, new_user
+from tests.cluster.kube import (
+    API_URL,
+    NS,
+    RELEASE,
+    auth,
+    helm,
+    kubectl_json,
+    new_user,
+    upgrade_args,
+)
 
 
 def _revision() -> int:
@@ -41,17 +50,9 @@ def test_broken_upgrade_rolls_back_and_keeps_serving(api: httpx.Client) -> None:
     try:
         # A release whose app image does not exist: its pods never become Ready.
         out = helm(
-            "-n",
-            NS,
-            "upgrade",
-            RELEASE,
-            str(P5 / "charts" / "phase5"),
-            "--reuse-values",
-            "--set",
-            f"image.tag=broken-{uuid.uuid4().hex[:8]}",
-            "--atomic",
-            "--timeout",
-            "2m",
+            *upgrade_args(
+                "--set", f"image.tag=broken-{uuid.uuid4().hex[:8]}", "--atomic", "--timeout", "2m"
+            ),
             check=False,
             timeout=400,
         )
