@@ -33,14 +33,17 @@ def _app() -> FastAPI:
     return app
 
 
-def _count(method: str, route: str, status: str) -> float:
+def _sample(name: str, method: str, route: str, status: str) -> float:
     labels = {"method": method, "route": route, "status": status}
-    return REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _count(method: str, route: str, status: str) -> float:
+    return _sample("http_requests_total", method, route, status)
 
 
 def _timed(method: str, route: str, status: str) -> float:
-    labels = {"method": method, "route": route, "status": status}
-    return REGISTRY.get_sample_value("http_request_duration_seconds_count", labels) or 0.0
+    return _sample("http_request_duration_seconds_count", method, route, status)
 
 
 @pytest.fixture
